@@ -1,0 +1,42 @@
+# Two commands do everything on a fresh machine: `make demo` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV ?= .venv
+PY := $(VENV)/bin/python
+ARCH := $(shell uname -m)
+MODEL_DIR := app/model
+HOST_LIB := app/native/build/$(ARCH)/libmodel.so
+# The Lambda images run Python 3.12: use it here too, wherever it is installed.
+PYTHON ?= $(shell tools/find-python 3.12)
+
+.PHONY: help venv model lib demo test lint clean
+help:
+	@echo "make demo    set up, train, and run every event through both functions locally"
+	@echo "make test    set up and run the test suite"
+	@echo "make model   (re)train the model and write app/model/"
+	@echo "make lib     build the model library for this machine ($(ARCH))"
+
+$(VENV)/.installed: requirements/*.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements/dev.txt
+	touch $@
+venv: $(VENV)/.installed
+
+$(MODEL_DIR)/metadata.json: $(VENV)/.installed train-code/*.py
+	$(PY) train-code/train.py --output-dir $(MODEL_DIR)
+model: $(MODEL_DIR)/metadata.json
+
+$(HOST_LIB): $(MODEL_DIR)/metadata.json app/native/*.c app/native/Makefile
+	$(MAKE) -s -C app/native check
+lib: $(HOST_LIB)
+
+demo: venv model lib
+	MODEL_LIBRARY=$(CURDIR)/$(HOST_LIB) $(PY) tools/demo_events.py
+
+test: venv model lib
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) app/native/build .pytest_cache

@@ -1,0 +1,44 @@
+"""Lambda entry point: a thin adapter from events to the predictor and back.
+
+Everything heavy happens once, at init (module import): settings, artifact checks,
+engine load and self-check. A broken artifact fails init here, loudly.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from inference.errors import RequestError
+from inference.features import FeatureSchema
+from inference.logs import RequestLog
+from inference.predictor import Predictor
+from inference.requests import Limits, Shape, parse_request, transport_of
+from inference.responses import error_body, prediction_body, render
+from inference.settings import Settings
+
+SETTINGS = Settings.from_env()
+PREDICTOR = Predictor.load(SETTINGS)
+SCHEMA = FeatureSchema(PREDICTOR.bundle.feature_names)
+LIMITS = Limits(SETTINGS.max_batch_rows, SETTINGS.max_request_bytes)
+LOG = RequestLog(PREDICTOR.engine.name, PREDICTOR.bundle.model_version)
+LOG.init(PREDICTOR.describe())
+
+
+def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
+    started = time.perf_counter()
+    transport = transport_of(event)
+    rows, error_code = 0, None
+    try:
+        request = parse_request(event, transport, SCHEMA, LIMITS)
+        if request.shape is Shape.DESCRIBE:
+            status, body = 200, PREDICTOR.describe()
+        else:
+            rows = request.n_rows
+            probabilities = PREDICTOR.predict_proba(request.values, rows)
+            status, body = 200, prediction_body(request.shape, probabilities, PREDICTOR)
+    except RequestError as error:
+        status, body, error_code = error.http_status, error_body(error), error.code
+    LOG.request(getattr(context, "aws_request_id", None), rows,
+                (time.perf_counter() - started) * 1000.0, error_code)
+    return render(transport, status, body)

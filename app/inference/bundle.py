@@ -1,0 +1,83 @@
+"""The trained model's artifacts as serving sees them: read once, verified, immutable.
+
+Training writes them; serving only reads. A missing file or a checksum that does not
+match the metadata stops init with a message that says which file and what to do.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import ArtifactError
+
+METADATA_FILE = "metadata.json"
+RETRAIN_HINT = "run `make model` to (re)train and write the artifacts"
+
+
+@dataclass(frozen=True)
+class ModelBundle:
+    model_dir: Path
+    model_path: Path
+    model_version: str
+    model_sha256: str
+    feature_names: tuple[str, ...]
+    class_names: tuple[str, ...]
+    class_codes: dict[str, str]
+    threshold: float
+    self_check_rows: tuple[tuple[float, ...], ...]
+    self_check_probabilities: tuple[float, ...]
+    metadata: dict[str, Any]
+
+    @property
+    def num_features(self) -> int:
+        return len(self.feature_names)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def load_bundle(model_dir: Path) -> ModelBundle:
+    metadata_path = model_dir / METADATA_FILE
+    if not metadata_path.is_file():
+        raise ArtifactError(f"model metadata not found at {metadata_path}: {RETRAIN_HINT}")
+    try:
+        metadata = json.loads(metadata_path.read_text(encoding="utf-8"))
+        model_path = model_dir / metadata["model_file"]
+        expected_sha = metadata["model_sha256"]
+        classes = tuple(metadata["class_names"])
+        bundle = ModelBundle(
+            model_dir=model_dir,
+            model_path=model_path,
+            model_version=metadata["model_version"],
+            model_sha256=expected_sha,
+            feature_names=tuple(metadata["feature_names"]),
+            class_names=classes,
+            class_codes=dict(metadata["class_codes"]),
+            threshold=float(metadata["threshold"]),
+            self_check_rows=tuple(tuple(row) for row in metadata["self_check"]["rows"]),
+            self_check_probabilities=tuple(metadata["self_check"]["probabilities"]),
+            metadata=metadata,
+        )
+    except (ValueError, KeyError, TypeError) as error:
+        raise ArtifactError(f"model metadata {metadata_path} is unreadable ({error!r}): "
+                            f"{RETRAIN_HINT}") from error
+    if len(classes) != 2 or metadata.get("probability_of_class_index") != 1:
+        raise ArtifactError(f"{metadata_path} does not describe a binary classifier")
+    if not model_path.is_file():
+        raise ArtifactError(f"model file not found at {model_path}: {RETRAIN_HINT}")
+    actual_sha = file_sha256(model_path)
+    if actual_sha != expected_sha:
+        raise ArtifactError(
+            f"model file {model_path} has SHA-256 {actual_sha}, but {metadata_path} expects "
+            f"{expected_sha}: the model and its metadata do not belong together; {RETRAIN_HINT}"
+        )
+    return bundle

@@ -1,0 +1,30 @@
+"""XGBoost itself on the saved model: the reference engine.
+
+`inplace_predict` skips building a DMatrix, the largest per-call cost for small batches.
+Threads are pinned so one invocation never fights the Lambda sandbox for cores.
+"""
+
+from __future__ import annotations
+
+from array import array
+from pathlib import Path
+
+import numpy as np
+import xgboost as xgb
+
+
+class XGBoostEngine:
+    name = "xgboost"
+
+    def __init__(self, model_path: Path, num_features: int, threads: int) -> None:
+        self._booster = xgb.Booster(model_file=str(model_path))
+        self._booster.set_param({"nthread": threads})
+        self._num_features = num_features
+
+    def predict_positive(self, values: array, n_rows: int) -> list[float]:
+        matrix = np.frombuffer(values, dtype=np.float64).reshape(n_rows, self._num_features)
+        return self._booster.inplace_predict(matrix, validate_features=False).astype(
+            np.float64).tolist()
+
+    def versions(self) -> dict[str, str]:
+        return {"xgboost": xgb.__version__, "numpy": np.__version__}

@@ -1,0 +1,81 @@
+"""The predictor: loads the model once and predicts rows. It knows nothing of Lambda.
+
+At load it verifies the artifacts (checksum), loads the engine chosen by settings and
+runs a self-check on rows XGBoost scored at training time, so a library built from
+another model, or for the wrong inputs, fails init instead of answering wrongly.
+"""
+
+from __future__ import annotations
+
+import platform
+import sys
+from array import array
+from dataclasses import dataclass
+from typing import Any
+
+from .bundle import ModelBundle, load_bundle
+from .engines import Engine, load_engine
+from .errors import ArtifactError
+from .settings import Settings
+
+SELF_CHECK_TOLERANCE = 1e-6
+
+
+@dataclass(frozen=True)
+class RowPrediction:
+    label: str
+    class_index: int
+    probabilities: dict[str, float]
+
+
+class Predictor:
+    def __init__(self, bundle: ModelBundle, engine: Engine) -> None:
+        self.bundle = bundle
+        self.engine = engine
+        self._negative, self._positive = bundle.class_names
+        self._threshold = bundle.threshold
+        self._self_check()
+
+    @classmethod
+    def load(cls, settings: Settings) -> Predictor:
+        bundle = load_bundle(settings.model_dir)
+        return cls(bundle, load_engine(settings, bundle))
+
+    def predict_proba(self, values: array, n_rows: int) -> list[float]:
+        """p(class index 1) for each row of the flat, row-major `values`."""
+        return self.engine.predict_positive(values, n_rows)
+
+    def label(self, probability_positive: float) -> RowPrediction:
+        index = 1 if probability_positive >= self._threshold else 0
+        return RowPrediction(
+            label=self.bundle.class_names[index],
+            class_index=index,
+            probabilities={self._negative: 1.0 - probability_positive,
+                           self._positive: probability_positive},
+        )
+
+    def describe(self) -> dict[str, Any]:
+        """What is served, for provenance: same model, same engine, which machine."""
+        return {
+            "model_version": self.bundle.model_version,
+            "model_sha256": self.bundle.model_sha256,
+            "engine": self.engine.name,
+            "feature_names": list(self.bundle.feature_names),
+            "class_names": list(self.bundle.class_names),
+            "threshold": self._threshold,
+            "library_versions": {"python": platform.python_version(), **self.engine.versions()},
+            "trained_with": self.bundle.metadata.get("library_versions", {}),
+            "machine": platform.machine(),
+            "byteorder": sys.byteorder,
+        }
+
+    def _self_check(self) -> None:
+        rows = self.bundle.self_check_rows
+        values = array("d", [value for row in rows for value in row])
+        got = self.predict_proba(values, len(rows))
+        for row, (expected, actual) in enumerate(zip(self.bundle.self_check_probabilities, got)):
+            if abs(expected - actual) > SELF_CHECK_TOLERANCE:
+                raise ArtifactError(
+                    f"engine {self.engine.name!r} gives p={actual!r} for self-check row {row}, "
+                    f"XGBoost gave {expected!r} at training: the engine does not serve this model"
+                )

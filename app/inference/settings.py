@@ -1,0 +1,56 @@
+"""Configuration, read once from the environment at init.
+
+The rest of the code receives these values and never reads `os.environ` itself.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+ENGINES = ("compiled", "xgboost")
+# Lambda refuses synchronous payloads over 6 MB before the function runs; a body that
+# reaches us larger than that (e.g. base64 through a URL) is refused before parsing.
+DEFAULT_MAX_REQUEST_BYTES = 6 * 1024 * 1024
+DEFAULT_MAX_BATCH_ROWS = 10_000
+
+
+@dataclass(frozen=True)
+class Settings:
+    engine: str
+    model_dir: Path
+    library_path: Path
+    max_batch_rows: int
+    max_request_bytes: int
+    xgboost_threads: int
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        task_root = Path(env.get("LAMBDA_TASK_ROOT") or Path(__file__).resolve().parent.parent)
+        engine = env.get("INFERENCE_ENGINE", "compiled")
+        if engine not in ENGINES:
+            raise ValueError(f"INFERENCE_ENGINE must be one of {ENGINES}, got {engine!r}")
+        return cls(
+            engine=engine,
+            model_dir=Path(env.get("MODEL_DIR") or task_root / "model"),
+            library_path=Path(env.get("MODEL_LIBRARY") or task_root / "lib" / "libmodel.so"),
+            max_batch_rows=_positive_int(env, "MAX_BATCH_ROWS", DEFAULT_MAX_BATCH_ROWS),
+            max_request_bytes=_positive_int(env, "MAX_REQUEST_BYTES", DEFAULT_MAX_REQUEST_BYTES),
+            xgboost_threads=_positive_int(env, "XGBOOST_NTHREAD", 1),
+        )
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a positive integer, got {raw!r}") from None
+    if value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {raw!r}")
+    return value

@@ -1,0 +1,79 @@
+"""Both engines, and the compiled library on both architectures, match XGBoost on every row."""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import subprocess
+from array import array
+from pathlib import Path
+
+import pytest
+
+from conftest import APP_DIR, MODEL_DIR, read_parity
+from inference.predictor import Predictor
+from inference.settings import Settings
+from conftest import engine_env
+
+NATIVE = APP_DIR / "native"
+TOLERANCE = 1e-6
+
+
+@pytest.mark.parametrize("engine", ["compiled", "xgboost"])
+def test_engine_matches_xgboost_on_every_row(engine: str) -> None:
+    _, rows, expected = read_parity()
+    assert len(rows) == 569
+    predictor = Predictor.load(Settings.from_env(engine_env(engine)))
+    values = array("d", [v for row in rows for v in row])
+    got = predictor.predict_proba(values, len(rows))
+    worst = max(abs(a - b) for a, b in zip(got, expected))
+    assert worst <= TOLERANCE, f"{engine}: max |dp| = {worst}"
+
+
+def build_and_check(tmp_path: Path, cc: str, arch: str, run: str = "") -> str:
+    out = tmp_path / arch
+    result = subprocess.run(
+        ["make", "-s", "-C", str(NATIVE), "check", f"CC={cc}", f"ARCH={arch}", f"OUT={out}",
+         f"MODEL_DIR={MODEL_DIR}", f"RUN={run}", f"TOLERANCE={TOLERANCE}"],
+        capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def test_host_build_of_the_model_library_passes_the_parity_check(tmp_path: Path) -> None:
+    printed = build_and_check(tmp_path, "cc", platform.machine())
+    assert f"arch={platform.machine()} rows=569" in printed and printed.rstrip().endswith("OK")
+
+
+AARCH64_CC = "aarch64-linux-gnu-gcc"
+QEMU = "qemu-aarch64-static"
+
+
+@pytest.mark.skipif(
+    not (shutil.which(AARCH64_CC) and shutil.which(QEMU)) and not os.environ.get("CI"),
+    reason=f"needs {AARCH64_CC} and {QEMU} (Debian: gcc-aarch64-linux-gnu qemu-user-static)",
+)
+def test_arm64_build_matches_xgboost_under_qemu(tmp_path: Path) -> None:
+    printed = build_and_check(tmp_path, AARCH64_CC, "aarch64",
+                              run=f"{QEMU} -L /usr/aarch64-linux-gnu")
+    assert "arch=aarch64 rows=569" in printed and printed.rstrip().endswith("OK")
+    header = (tmp_path / "aarch64" / "libmodel.so").read_bytes()[:20]
+    assert header[:4] == b"\x7fELF" and int.from_bytes(header[18:20], "little") == 183  # EM_AARCH64
+
+
+def test_parity_check_fails_on_a_wrong_probability(tmp_path: Path) -> None:
+    header, rows, expected = read_parity()
+    broken_dir = tmp_path / "model"
+    shutil.copytree(MODEL_DIR, broken_dir)
+    lines = (broken_dir / "parity.csv").read_text().splitlines()
+    cells = lines[10].split(",")
+    cells[-1] = repr(float(cells[-1]) + 2e-6)
+    lines[10] = ",".join(cells)
+    (broken_dir / "parity.csv").write_text("\n".join(lines) + "\n")
+    result = subprocess.run(
+        ["make", "-s", "-C", str(NATIVE), "check", f"OUT={tmp_path / 'out'}",
+         f"MODEL_DIR={broken_dir}"], capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "FAILED" in result.stdout and "(row 9)" in result.stdout

@@ -1,0 +1,80 @@
+"""Train the breast-cancer XGBoost classifier and write every artifact that app/ serves.
+
+Serving only reads what this script writes, so everything serving needs to trust the
+model (checksum, feature order, class names, threshold, a self-check, the C source and
+the parity file that verifies any compiled build) is produced here, deterministically:
+two runs with the same options write byte-identical files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from artifacts import write_artifacts
+from dataset import load_splits
+from model import TrainingParams, evaluate, train_booster
+
+DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "app" / "model"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=(
+            "Train an XGBoost binary classifier on scikit-learn's breast-cancer dataset "
+            "(0 = malignant, 1 = benign) and write the model, its metadata, its C source "
+            "and its parity file into OUTPUT_DIR."
+        )
+    )
+    parser.add_argument("--rounds", type=int, default=100,
+                        help="maximum boosting rounds (default: 100)")
+    parser.add_argument("--max-depth", type=int, default=3,
+                        help="maximum tree depth (default: 3)")
+    parser.add_argument("--eta", type=float, default=0.1,
+                        help="learning rate (default: 0.1)")
+    parser.add_argument("--early-stopping", type=int, default=20,
+                        help="stop after this many rounds without validation improvement; "
+                             "0 disables early stopping (default: 20)")
+    parser.add_argument("--seed", type=int, default=42,
+                        help="seed for the data split and XGBoost (default: 42)")
+    parser.add_argument("--threshold", type=float, default=0.5,
+                        help="probability of 'benign' at or above which a row is labelled benign "
+                             "(default: 0.5)")
+    parser.add_argument("--output-dir", type=Path, default=DEFAULT_OUTPUT,
+                        help="where to write the artifacts (default: app/model)")
+    args = parser.parse_args(argv)
+    if args.rounds < 1 or args.max_depth < 1 or not 0 < args.eta <= 1:
+        parser.error("--rounds and --max-depth must be >= 1 and --eta in (0, 1]")
+    if not 0 < args.threshold < 1:
+        parser.error("--threshold must be strictly between 0 and 1")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    params = TrainingParams(
+        rounds=args.rounds,
+        max_depth=args.max_depth,
+        eta=args.eta,
+        early_stopping=args.early_stopping,
+        seed=args.seed,
+    )
+    splits = load_splits(seed=args.seed)
+    booster = train_booster(splits, params)
+    metrics = evaluate(booster, splits.x_test, splits.y_test, args.threshold)
+    written = write_artifacts(args.output_dir, booster, splits, params, metrics, args.threshold)
+
+    print(f"trained {booster.num_boosted_rounds()} trees "
+          f"(of at most {params.rounds}; early stopping {params.early_stopping})")
+    print(f"test rows {len(splits.y_test)}: accuracy {metrics['accuracy']:.4f}  "
+          f"roc_auc {metrics['roc_auc']:.4f}  log_loss {metrics['log_loss']:.4f}")
+    matrix = metrics["confusion_matrix"]
+    print(f"confusion matrix [rows true, cols predicted; malignant, benign]: {matrix}")
+    print(f"model version {written.model_version}  sha256 {written.model_sha256}")
+    print(f"wrote {', '.join(str(p) for p in written.paths)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
