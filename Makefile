@@ -39,4 +39,14 @@ test: venv model lib
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) app/native/build .pytest_cache
+	rm -rf $(VENV) app/native/build .pytest_cache .local-runtime
+
+PORT ?= 3001
+FUNCTION ?= XGBoostInferenceArm64Function
+EVENT ?= events/event.json
+.PHONY: start-lambda invoke
+start-lambda: venv model
+	$(PY) -m local_lambda start-lambda --port $(PORT)
+
+invoke: venv model
+	$(PY) -m local_lambda invoke $(FUNCTION) --event $(EVENT)

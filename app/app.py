@@ -22,7 +22,7 @@ PREDICTOR = Predictor.load(SETTINGS)
 SCHEMA = FeatureSchema(PREDICTOR.bundle.feature_names)
 LIMITS = Limits(SETTINGS.max_batch_rows, SETTINGS.max_request_bytes)
 LOG = RequestLog(PREDICTOR.engine.name, PREDICTOR.bundle.model_version)
-LOG.init(PREDICTOR.describe())
+LOG.init(PREDICTOR.provenance())
 
 
 def lambda_handler(event: Any, context: Any) -> dict[str, Any]:

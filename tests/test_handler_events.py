@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import base64
 import json
-import math
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 
 from conftest import (
@@ -21,6 +18,7 @@ from conftest import (
     import_handler_module,
     load_event,
 )
+from expectations import assert_answers_like_xgboost
 from inference.errors import all_error_codes
 
 HTTP_EVENTS = {"event-function-url.json", "event-apigateway-v1.json",
@@ -35,26 +33,6 @@ def answer_of(response: dict[str, Any], http: bool) -> tuple[int, dict[str, Any]
     return response["statusCode"], json.loads(response["body"])
 
 
-def rows_sent(event: dict[str, Any]) -> list[Any]:
-    payload = event
-    if "requestContext" in event:
-        body = event["body"]
-        payload = json.loads(base64.b64decode(body) if event.get("isBase64Encoded") else body)
-    if "instances" in payload:
-        return payload["instances"]
-    if "features" in payload:
-        return [payload["features"]]
-    return [payload]
-
-
-def as_vector(row: Any, feature_names: list[str]) -> list[float]:
-    if isinstance(row, list):
-        return row
-    from inference.features import uci_name
-
-    return [row[name] if name in row else row[uci_name(name)] for name in feature_names]
-
-
 @pytest.mark.parametrize("path", [p for p in good_event_paths() if p.name != "event-describe.json"],
                          ids=lambda p: p.name)
 def test_good_event_is_answered_like_xgboost(path: Path, handler_module, xgboost_reference,
@@ -64,17 +42,7 @@ def test_good_event_is_answered_like_xgboost(path: Path, handler_module, xgboost
     status, body = answer_of(handler_module.lambda_handler(event, context), http)
     assert status == 200, body
     names = list(handler_module.PREDICTOR.bundle.feature_names)
-    rows = np.array([as_vector(r, names) for r in rows_sent(event)])
-    expected = xgboost_reference.inplace_predict(rows, validate_features=False)
-    assert len(body["predictions"]) == len(rows)
-    for prediction, p_benign in zip(body["predictions"], expected):
-        probs = prediction["probabilities"]
-        assert set(probs) == {"malignant", "benign"}
-        assert abs(probs["benign"] - float(p_benign)) <= 1e-6
-        assert math.isclose(probs["malignant"] + probs["benign"], 1.0, abs_tol=1e-12)
-        expected_label = "benign" if p_benign >= 0.5 else "malignant"
-        assert prediction["label"] == expected_label
-        assert prediction["class_index"] == (1 if expected_label == "benign" else 0)
+    assert_answers_like_xgboost(event, body, xgboost_reference, names)
     assert body["engine"] == handler_module.PREDICTOR.engine.name
     assert body["model_version"].startswith("breast-cancer-xgb-")
 

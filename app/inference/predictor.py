@@ -8,7 +8,6 @@ another model, or for the wrong inputs, fails init instead of answering wrongly.
 from __future__ import annotations
 
 import platform
-import sys
 from array import array
 from dataclasses import dataclass
 from typing import Any
@@ -54,19 +53,24 @@ class Predictor:
                            self._positive: probability_positive},
         )
 
-    def describe(self) -> dict[str, Any]:
-        """What is served, for provenance: same model, same engine, which machine."""
+    def provenance(self) -> dict[str, Any]:
+        """Enough to tell whether two functions serve the same thing, and on which machine."""
         return {
             "model_version": self.bundle.model_version,
             "model_sha256": self.bundle.model_sha256,
             "engine": self.engine.name,
+            "library_versions": {"python": platform.python_version(), **self.engine.versions()},
+            "machine": platform.machine(),
+        }
+
+    def describe(self) -> dict[str, Any]:
+        """The answer to a describe request: provenance plus the model's contract."""
+        return {
+            **self.provenance(),
             "feature_names": list(self.bundle.feature_names),
             "class_names": list(self.bundle.class_names),
             "threshold": self._threshold,
-            "library_versions": {"python": platform.python_version(), **self.engine.versions()},
             "trained_with": self.bundle.metadata.get("library_versions", {}),
-            "machine": platform.machine(),
-            "byteorder": sys.byteorder,
         }
 
     def _self_check(self) -> None:

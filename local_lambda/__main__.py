@@ -1,0 +1,119 @@
+"""`python -m local_lambda start-lambda` and `python -m local_lambda invoke`.
+
+Like `sam local start-lambda` and `sam local invoke`, without Docker: the functions of
+template.yaml run in AWS's Runtime Interface Emulator on this machine, on its architecture.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from .api import LocalLambda, host_note, make_server, wait_forever
+from .functions import DEFAULT_REGION, load_functions
+from .image import ROOT, build_image, image_name
+from .pool import FunctionPool
+from .report import tail_log
+
+DEFAULT_PORT = 3001
+
+
+def build_pools(template: Path, region: str, max_concurrency: int,
+                log: Any = print) -> dict[str, FunctionPool]:
+    specs = load_functions(template)
+    images: dict[str, Any] = {}
+    pools = {}
+    for name, spec in specs.items():
+        key = image_name(spec.build_args, spec.docker_context)
+        if key not in images:
+            images[key] = build_image(spec.dockerfile, spec.build_args, key, log=log)
+        pools[name] = FunctionPool(spec, images[key], region, max_concurrency)
+    return pools
+
+
+def start_lambda(args: argparse.Namespace) -> int:
+    pools = build_pools(args.template, args.region, args.max_concurrency,
+                        log=lambda text: print(f"[local-lambda] {text}", flush=True))
+    lambda_ = LocalLambda(pools, args.region)
+    server = make_server(lambda_, args.port)
+    stopping = threading.Event()
+
+    def stop(signum: int, _frame: Any) -> None:
+        if not stopping.is_set():
+            stopping.set()
+            threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for pool in pools.values():
+        print(f"[local-lambda] {pool.spec.name}: {host_note(pool.spec)}; engine "
+              f"{pool.spec.engine}; memory {pool.spec.memory_mb} MB; timeout "
+              f"{pool.spec.timeout_s} s; up to {pool.max_concurrency} concurrent", flush=True)
+    print(f"[local-lambda] Running on http://127.0.0.1:{args.port} (host {platform.machine()})",
+          flush=True)
+    try:
+        wait_forever(server)
+    finally:
+        lambda_.close()
+        print("[local-lambda] stopped", flush=True)
+    return 0
+
+
+def invoke(args: argparse.Namespace) -> int:
+    pools = build_pools(args.template, args.region, 1,
+                        log=lambda text: print(text, file=sys.stderr))
+    pool = pools.get(args.function)
+    if pool is None:
+        print(f"no function {args.function!r} in {args.template}; functions: "
+              f"{', '.join(sorted(pools))}", file=sys.stderr)
+        return 2
+    payload = args.event.read_bytes() if args.event else b"{}"
+    try:
+        outcome = pool.invoke(payload)
+    finally:
+        for each in pools.values():
+            each.close()
+    log_lines = [*outcome.log_lines, outcome.report.line(host_note(pool.spec))]
+    for line in log_lines:
+        print(line, file=sys.stderr)
+    if args.log_result:
+        print(f"X-Amz-Log-Result: {tail_log(log_lines)}", file=sys.stderr)
+    try:
+        print(json.dumps(json.loads(outcome.payload), indent=2))
+    except ValueError:
+        print(outcome.payload.decode("utf-8", "replace"))
+    return 1 if outcome.function_error else 0
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m local_lambda", description=__doc__)
+    parser.add_argument("--template", "-t", type=Path, default=ROOT / "template.yaml")
+    parser.add_argument("--region", default=DEFAULT_REGION)
+    commands = parser.add_subparsers(dest="command", required=True)
+    start = commands.add_parser("start-lambda", help="serve the Lambda API on 127.0.0.1")
+    start.add_argument("--port", "-p", type=int, default=DEFAULT_PORT)
+    start.add_argument("--max-concurrency", type=int, default=8,
+                       help="execution environments per function; beyond: 429 (default 8)")
+    one = commands.add_parser("invoke", help="invoke one function once and print the answer")
+    one.add_argument("function")
+    one.add_argument("--event", "-e", type=Path)
+    one.add_argument("--log-result", action="store_true",
+                     help="also print the base64 X-Amz-Log-Result")
+    args = parser.parse_args(argv)
+    args.template = args.template.resolve()
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    return start_lambda(args) if args.command == "start-lambda" else invoke(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

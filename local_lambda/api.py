@@ -1,0 +1,282 @@
+"""The Lambda API on 127.0.0.1: Invoke, GetFunction, GetFunctionConfiguration,
+UpdateFunctionConfiguration and ListFunctions, in the shapes botocore expects.
+
+Errors carry `x-amzn-ErrorType` and a JSON body as AWS sends them, so boto3 raises the same
+exceptions it raises against Lambda (ResourceNotFoundException, TooManyRequestsException, ...).
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import re
+import sys
+import threading
+import uuid
+from datetime import datetime, timezone
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import unquote
+
+from .functions import FunctionSpec
+from .pool import FunctionPool, Throttled
+from .report import tail_log
+
+MAX_SYNC_PAYLOAD = 6 * 1024 * 1024
+FUNCTION_PATH = re.compile(r"^/2015-03-31/functions/([^/]+)(/invocations|/configuration)?/?$")
+LIST_PATH = re.compile(r"^/2015-03-31/functions/?$")
+ARN_NAME = re.compile(r"^arn:aws[\w-]*:lambda:[^:]*:\d*:function:([^:]+)(?::.+)?$")
+
+
+def host_note(spec: FunctionSpec) -> str:
+    """Said in every REPORT: where the code really ran."""
+    host = platform.machine()
+    declared = {"arm64": "aarch64", "x86_64": "x86_64"}.get(spec.architecture, spec.architecture)
+    how = "same as declared" if declared == host else f"declared {spec.architecture}, run natively"
+    return f"Host Architecture: {host} (local runtime, {how})"
+
+
+class LocalLambda:
+    """The functions, their pools and their configuration: what the HTTP front serves."""
+
+    def __init__(self, pools: dict[str, FunctionPool], region: str) -> None:
+        self.pools = pools
+        self.region = region
+        self.modified = {name: _timestamp() for name in pools}
+        self._lock = threading.Lock()
+
+    def resolve(self, identifier: str) -> FunctionPool | None:
+        name = unquote(identifier)
+        match = ARN_NAME.match(name)
+        if match:
+            name = match.group(1)
+        name = name.split(":", 1)[0]
+        return self.pools.get(name)
+
+    def configuration(self, pool: FunctionPool) -> dict[str, Any]:
+        spec, image = pool.spec, pool.image
+        return {
+            "FunctionName": spec.name,
+            "FunctionArn": spec.arn(self.region),
+            "PackageType": "Image",
+            "MemorySize": spec.memory_mb,
+            "Timeout": spec.timeout_s,
+            "Environment": {"Variables": dict(spec.environment)},
+            "Architectures": [spec.architecture],
+            "CodeSha256": image.digest,
+            "CodeSize": 0,
+            "Description": spec.description,
+            "Version": "$LATEST",
+            "LastModified": self.modified[spec.name],
+            "RevisionId": f"{spec.name}-{spec.revision}",
+            "State": "Active",
+            "LastUpdateStatus": "Successful",
+            "Role": f"arn:aws:iam::000000000000:role/{spec.name}-role",
+            "LoggingConfig": {"LogFormat": spec.log_format, "LogGroup": spec.log_group},
+            "ImageConfigResponse": {"ImageConfig": {"Command": list(spec.command)}},
+            "EphemeralStorage": {"Size": 512},
+            "TracingConfig": {"Mode": "PassThrough"},
+        }
+
+    def function(self, pool: FunctionPool) -> dict[str, Any]:
+        image = pool.image
+        return {
+            "Configuration": self.configuration(pool),
+            "Code": {"RepositoryType": "ECR", "ImageUri": f"{image.uri}:latest",
+                     "ResolvedImageUri": f"{image.uri}@sha256:{image.digest}"},
+            "Tags": {"local-runtime": "true", "host-architecture": platform.machine()},
+        }
+
+    def update(self, pool: FunctionPool, request: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            environment = request.get("Environment")
+            spec = pool.spec.updated(
+                memory_mb=_int_field(request, "MemorySize", 128, 10240),
+                timeout_s=_int_field(request, "Timeout", 1, 900),
+                environment=None if environment is None else environment.get("Variables", {}),
+            )
+            pool.reconfigure(spec)
+            self.modified[spec.name] = _timestamp()
+        return self.configuration(pool)
+
+    def close(self) -> None:
+        for pool in self.pools.values():
+            pool.close()
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, error_type: str, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.status, self.error_type, self.message, self.extra = status, error_type, message, extra
+
+
+def _int_field(request: dict[str, Any], key: str, low: int, high: int) -> int | None:
+    if key not in request:
+        return None
+    value = request[key]
+    if not isinstance(value, int) or not low <= value <= high:
+        raise ApiError(400, "InvalidParameterValueException",
+                       f"{key} must be an integer from {low} to {high}")
+    return value
+
+
+def _timestamp() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+0000"
+
+
+class InvokeHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "LocalLambda"
+    lambda_: LocalLambda  # set on the subclass made by make_server
+
+    def do_POST(self) -> None:  # noqa: N802
+        self._dispatch("POST")
+
+    def do_GET(self) -> None:  # noqa: N802
+        self._dispatch("GET")
+
+    def do_PUT(self) -> None:  # noqa: N802
+        self._dispatch("PUT")
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        return
+
+    def _dispatch(self, method: str) -> None:
+        path = self.path.split("?", 1)[0]
+        try:
+            body = self._read_body()
+            if LIST_PATH.match(path) and method == "GET":
+                configs = [self.lambda_.configuration(p) for p in self.lambda_.pools.values()]
+                return self._json(200, {"Functions": configs})
+            match = FUNCTION_PATH.match(path)
+            if not match:
+                raise ApiError(404, "UnknownOperationException", f"no operation at {path}")
+            pool = self.lambda_.resolve(match.group(1))
+            if pool is None:
+                raise ApiError(404, "ResourceNotFoundException",
+                               f"Function not found: arn:aws:lambda:{self.lambda_.region}:"
+                               f"000000000000:function:{unquote(match.group(1))}")
+            operation = (method, match.group(2) or "")
+            if operation == ("POST", "/invocations"):
+                return self._invoke(pool, body)
+            if operation == ("GET", ""):
+                return self._json(200, self.lambda_.function(pool))
+            if operation == ("GET", "/configuration"):
+                return self._json(200, self.lambda_.configuration(pool))
+            if operation == ("PUT", "/configuration"):
+                return self._json(200, self.lambda_.update(pool, _json_object(body)))
+            raise ApiError(405, "UnknownOperationException", f"{method} {path} is not supported")
+        except ApiError as error:
+            self._error(error)
+
+    def _read_body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_SYNC_PAYLOAD:
+            # Read and drop what was sent so the connection stays usable for the answer.
+            remaining = length
+            while remaining > 0:
+                remaining -= len(self.rfile.read(min(remaining, 1 << 20)) or b"x" * remaining)
+            raise ApiError(413, "RequestEntityTooLargeException",
+                           f"{length} byte payload is too large for the Invoke API "
+                           f"(limit {MAX_SYNC_PAYLOAD} bytes)")
+        return self.rfile.read(length) if length else b""
+
+    def _invoke(self, pool: FunctionPool, payload: bytes) -> None:
+        invocation_type = self.headers.get("X-Amz-Invocation-Type", "RequestResponse")
+        if payload:
+            try:
+                json.loads(payload)
+            except ValueError:
+                raise ApiError(400, "InvalidRequestContentException",
+                               "Could not parse request body into json") from None
+        else:
+            payload = b"{}"
+        if invocation_type == "DryRun":
+            return self._send(204, b"", {"x-amzn-RequestId": str(uuid.uuid4())})
+        if invocation_type == "Event":
+            threading.Thread(target=self._invoke_quietly, args=(pool, payload), daemon=True).start()
+            return self._send(202, b"", {"x-amzn-RequestId": str(uuid.uuid4())})
+        if invocation_type != "RequestResponse":
+            raise ApiError(400, "InvalidParameterValueException",
+                           f"unsupported X-Amz-Invocation-Type {invocation_type!r}")
+        try:
+            outcome = pool.invoke(payload)
+        except Throttled:
+            raise ApiError(429, "TooManyRequestsException", "Rate Exceeded.",
+                           Reason="ReservedFunctionConcurrentInvocationLimitExceeded") from None
+        except (RuntimeError, OSError) as error:
+            raise ApiError(502, "ServiceException", f"the execution environment failed to "
+                                                   f"start: {error}") from None
+        note = host_note(pool.spec)
+        report_line = outcome.report.line(note)
+        log_lines = [*outcome.log_lines, report_line]
+        _echo(pool.spec.name, outcome.log_lines, report_line)
+        headers = {"x-amzn-RequestId": outcome.request_id, "X-Amz-Executed-Version": "$LATEST"}
+        if self.headers.get("X-Amz-Log-Type") == "Tail":
+            headers["X-Amz-Log-Result"] = tail_log(log_lines)
+        if outcome.function_error:
+            headers["X-Amz-Function-Error"] = outcome.function_error
+        self._send(200, outcome.payload, headers)
+
+    @staticmethod
+    def _invoke_quietly(pool: FunctionPool, payload: bytes) -> None:
+        try:
+            pool.invoke(payload)
+        except Exception as error:  # noqa: BLE001 - an async invoke has no caller to tell
+            print(f"[local-lambda] asynchronous invocation of {pool.spec.name} failed: {error}",
+                  file=sys.stderr)
+
+    def _json(self, status: int, document: dict[str, Any]) -> None:
+        self._send(status, json.dumps(document).encode(), {})
+
+    def _error(self, error: ApiError) -> None:
+        document = {"Type": "User", "message": error.message, **error.extra}
+        self._send(error.status, json.dumps(document).encode(),
+                   {"x-amzn-ErrorType": error.error_type,
+                    "x-amzn-RequestId": str(uuid.uuid4())})
+
+    def _send(self, status: int, body: bytes, headers: dict[str, str]) -> None:
+        self.send_response(status, HTTPStatus(status).phrase)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.end_headers()
+        if body:
+            self.wfile.write(body)
+
+
+def _json_object(body: bytes) -> dict[str, Any]:
+    try:
+        document = json.loads(body or b"{}")
+    except ValueError:
+        raise ApiError(400, "InvalidRequestContentException", "the body is not JSON") from None
+    if not isinstance(document, dict):
+        raise ApiError(400, "InvalidRequestContentException", "the body must be a JSON object")
+    return document
+
+
+_echo_lock = threading.Lock()
+
+
+def _echo(name: str, lines: list[str], report_line: str) -> None:
+    """The runtime's console: each invocation's log, prefixed with the function name."""
+    with _echo_lock:
+        for line in [*lines, report_line]:
+            sys.stdout.write(f"[{name}] {line}\n")
+        sys.stdout.flush()
+
+
+def make_server(lambda_: LocalLambda, port: int) -> ThreadingHTTPServer:
+    handler = type("BoundInvokeHandler", (InvokeHandler,), {"lambda_": lambda_})
+    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    server.daemon_threads = True
+    return server
+
+
+def wait_forever(server: ThreadingHTTPServer) -> None:
+    try:
+        server.serve_forever(poll_interval=0.2)
+    finally:
+        server.server_close()

@@ -1,0 +1,172 @@
+"""Local "images": the task root that a function's Dockerfile would produce, laid out on disk.
+
+The final stage chain of the Dockerfile is replayed for the function's build arguments:
+- `COPY src ${LAMBDA_TASK_ROOT}/...` copies from the Docker context;
+- `COPY --from=<stage> .../libmodel.so ...` builds the model library for this host with the
+  same `make -C native check` the build stage runs (so the same parity check gates it);
+- `RUN pip install ... -r FILE` installs FILE into the task root with the same flags.
+Anything else in the final chain is refused rather than silently skipped. Workers run the
+interpreter without site-packages, with only the task root and the runtime client on the path,
+so nothing from the development environment leaks into a function.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import platform
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .dockerfile import Copy, in_task_root, read_dockerfile
+
+ROOT = Path(__file__).resolve().parent.parent
+STATE_DIR = ROOT / ".local-runtime"
+RUNTIME_REQUIREMENTS = ROOT / "requirements" / "lambda-runtime.txt"
+MODEL_LIBRARY = "libmodel.so"
+Log = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class LocalImage:
+    name: str
+    task_root: Path
+    runtime_dir: Path
+    digest: str
+    python: str
+
+    @property
+    def uri(self) -> str:
+        return f"local/{self.name}"
+
+
+class ImageBuildError(RuntimeError):
+    pass
+
+
+def base_python() -> str:
+    """The interpreter itself, not a virtual environment's wrapper: no site-packages come along."""
+    return getattr(sys, "_base_executable", None) or sys.executable
+
+
+def build_image(dockerfile_path: Path, build_args: dict[str, str], name: str,
+                state_dir: Path = STATE_DIR, log: Log = print) -> LocalImage:
+    dockerfile = read_dockerfile(dockerfile_path)
+    context = dockerfile_path.resolve().parent
+    runtime_dir = ensure_runtime_client(state_dir, log)
+    task_root = state_dir / "images" / f"{name}-{platform.machine()}" / "task"
+    staging = task_root.with_name("task.new")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    outside: dict[str, Path] = {}
+    for stage in dockerfile.chain(build_args):
+        for copy in stage.copies:
+            _replay_copy(copy, context, staging, outside, state_dir, log)
+        for command in stage.runs:
+            _replay_run(command, staging, outside, log)
+    digest = tree_digest(staging)
+    if task_root.exists() and tree_digest(task_root) == digest:
+        shutil.rmtree(staging)
+    else:
+        shutil.rmtree(task_root, ignore_errors=True)
+        staging.rename(task_root)
+    return LocalImage(name, task_root, runtime_dir, digest, base_python())
+
+
+def ensure_runtime_client(state_dir: Path, log: Log) -> Path:
+    """awslambdaric and its dependencies, as the Lambda Python base image carries them."""
+    runtime_dir = state_dir / "runtime"
+    stamp = runtime_dir / ".requirements"
+    wanted = RUNTIME_REQUIREMENTS.read_text()
+    if stamp.is_file() and stamp.read_text() == wanted:
+        return runtime_dir
+    shutil.rmtree(runtime_dir, ignore_errors=True)
+    runtime_dir.mkdir(parents=True)
+    _pip_install(RUNTIME_REQUIREMENTS, runtime_dir, [], log)
+    stamp.write_text(wanted)
+    return runtime_dir
+
+
+def tree_digest(root: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(str(path.relative_to(root)).encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def _replay_copy(copy: Copy, context: Path, staging: Path, outside: dict[str, Path],
+                 state_dir: Path, log: Log) -> None:
+    target = in_task_root(copy.destination)
+    if copy.from_stage is not None:
+        if target is None or not copy.sources[0].endswith(MODEL_LIBRARY):
+            raise ImageBuildError(f"cannot replay `COPY --from={copy.from_stage}` of "
+                                  f"{copy.sources} locally")
+        _build_model_library(context, staging / target, state_dir, log)
+        return
+    for source in copy.sources:
+        path = context / source
+        if not path.exists():
+            hint = " (run `make model`)" if source.startswith("model") else ""
+            raise ImageBuildError(f"{path} does not exist{hint}")
+        if target is None:
+            outside[copy.destination] = path
+            continue
+        if target == "" or copy.destination.endswith("/") and path.is_file():
+            destination = staging / target / path.name
+        else:
+            destination = staging / target
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        if path.is_dir():
+            shutil.copytree(path, destination, dirs_exist_ok=True,
+                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        else:
+            shutil.copy2(path, destination)
+
+
+def _replay_run(command: str, staging: Path, outside: dict[str, Path], log: Log) -> None:
+    if "pip install" not in command:
+        raise ImageBuildError(f"cannot replay `RUN {command}` of the final image locally")
+    words = shlex.split(command.split("&&")[0])
+    requirements = words[words.index("-r") + 1]
+    source = outside.get(requirements)
+    if source is None:
+        raise ImageBuildError(f"`RUN {command}` installs {requirements}, which no COPY provides")
+    flags = [w for w in words if w in ("--require-hashes", "--only-binary=:all:")]
+    _pip_install(source, staging, flags, log)
+
+
+def _build_model_library(context: Path, destination: Path, state_dir: Path, log: Log) -> None:
+    out = state_dir / "native" / platform.machine()
+    result = subprocess.run(
+        ["make", "-s", "-C", str(context / "native"), "check", f"OUT={out}",
+         f"MODEL_DIR={context / 'model'}", "TOLERANCE=1e-6"],
+        capture_output=True, text=True)
+    if result.returncode != 0:
+        raise ImageBuildError("model library build or parity check failed:\n"
+                              + result.stdout + result.stderr)
+    log(result.stdout.strip())
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(out / MODEL_LIBRARY, destination)
+
+
+def _pip_install(requirements: Path, target: Path, flags: list[str], log: Log) -> None:
+    log(f"installing {requirements.name} into {target}")
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+         "--no-compile", "--target", str(target), "-r", str(requirements), *flags],
+        capture_output=True, text=True, env={**os.environ, "PIP_NO_INPUT": "1"})
+    if result.returncode != 0:
+        raise ImageBuildError(f"pip could not install {requirements}:\n{result.stderr[-3000:]}")
+
+
+def image_name(build_args: dict[str, str], context: Path) -> str:
+    """Functions built from the same context with the same arguments share one image."""
+    key = hashlib.sha256(repr((str(context), sorted(build_args.items()))).encode()).hexdigest()
+    return re.sub(r"[^a-z0-9-]", "-", f"{context.name}-{key[:10]}".lower())

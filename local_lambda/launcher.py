@@ -1,0 +1,98 @@
+"""Start the local runtime as a child process and always stop it cleanly.
+
+Used by `make demo` and the tests: waits until the API answers, and on exit (normal, error
+or Ctrl-C) stops the server, which stops every worker; then checks the port is free.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from .worker import free_port
+
+READY_MARKER = "Running on http://127.0.0.1:"
+STARTUP_SECONDS = 120.0
+
+
+class LocalRuntime:
+    def __init__(self, process: subprocess.Popen[str], port: int) -> None:
+        self.process = process
+        self.port = port
+        self.endpoint_url = f"http://127.0.0.1:{port}"
+        self.output: list[str] = []
+
+    def client(self, max_attempts: int = 1, read_timeout: float = 60.0):  # -> LambdaClient
+        import boto3
+        from botocore.config import Config
+
+        return boto3.client(
+            "lambda", endpoint_url=self.endpoint_url, region_name="us-east-1",
+            aws_access_key_id="local", aws_secret_access_key="local",
+            config=Config(retries={"total_max_attempts": max_attempts, "mode": "standard"},
+                          read_timeout=read_timeout, max_pool_connections=32),
+        )
+
+
+@contextmanager
+def local_runtime(template: Path, port: int | None = None, max_concurrency: int = 8,
+                  echo: bool = False) -> Iterator[LocalRuntime]:
+    port = port or free_port()
+    command = [sys.executable, "-m", "local_lambda", "--template", str(template),
+               "start-lambda", "--port", str(port), "--max-concurrency", str(max_concurrency)]
+    process = subprocess.Popen(command, cwd=Path(__file__).resolve().parent.parent,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               start_new_session=True)
+    runtime = LocalRuntime(process, port)
+    ready = threading.Event()
+
+    def pump() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            runtime.output.append(line.rstrip("\n"))
+            if echo:
+                sys.stdout.write(line)
+            if READY_MARKER in line:
+                ready.set()
+        ready.set()
+
+    threading.Thread(target=pump, daemon=True).start()
+    try:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while not ready.wait(0.05):
+            if time.monotonic() > deadline:
+                raise TimeoutError("the local runtime did not start in time")
+        if process.poll() is not None:
+            raise RuntimeError("the local runtime exited at start:\n" + "\n".join(runtime.output))
+        yield runtime
+    finally:
+        stop(process)
+        wait_port_free(port)
+
+
+def stop(process: subprocess.Popen[str], grace: float = 10.0) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def wait_port_free(port: int, seconds: float = 5.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) != 0:
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"port {port} is still answering after the runtime stopped")

@@ -1,0 +1,332 @@
+"""One execution environment: an RIE process driving `python -m awslambdaric HANDLER`.
+
+The emulator starts the runtime on the first invocation (the cold start) and prints its own
+phase measurements (INIT REPORT, INVOKE RTDONE) beside the function's output. The worker reads
+that stream, cuts out each invocation's log, and measures peak RSS from /proc.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import platform
+import queue
+import re
+import signal
+import socket
+import subprocess
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from .functions import DEFAULT_REGION, FunctionSpec
+from .image import LocalImage
+from .report import Report, crash_error, timeout_error
+
+RIE_DIR_PARTS = ("samcli", "local", "rapid")
+RAPID_LINE = re.compile(r"^\d{2} \w{3} \d{4} [\d:,]+ \[(\w+)\] \(rapid\) (.*)$")
+INIT_REPORT = re.compile(r"INIT REPORT\(durationMs: ([\d.]+)\)")
+RTDONE = re.compile(r"INVOKE RTDONE\(status: (\w+).*duration: ([\d.]+)ms\)")
+START_LINE = re.compile(r"^START RequestId: (\S+)")
+REPORT_LINE = re.compile(r"^REPORT RequestId: (\S+)")
+STARTUP_SECONDS = 10.0
+LOG_GRACE_SECONDS = 2.0
+
+
+def rie_binary(architecture: str | None = None) -> Path:
+    import samcli
+
+    machine = architecture or platform.machine()
+    suffix = "arm64" if machine in ("arm64", "aarch64") else "x86_64"
+    path = Path(samcli.__file__).resolve().parent.joinpath(*RIE_DIR_PARTS[1:],
+                                                            f"aws-lambda-rie-{suffix}")
+    if not path.is_file():
+        raise FileNotFoundError(f"the Runtime Interface Emulator is not at {path}; "
+                                "install aws-sam-cli (requirements/local-runtime.txt)")
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One invocation as the caller sees it."""
+
+    request_id: str
+    payload: bytes
+    function_error: str | None
+    log_lines: list[str]
+    report: Report
+    cold: bool
+    worker_lost: bool
+
+
+class Worker:
+    def __init__(self, spec: FunctionSpec, image: LocalImage, region: str = DEFAULT_REGION,
+                 worker_id: int = 0) -> None:
+        self.spec = spec
+        self.image = image
+        self.region = region
+        self.worker_id = worker_id
+        self.generation = spec.revision
+        self.invocations = 0
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        self._port = free_port()
+        self._api_port = free_port()
+        self._process = _SPAWNER.submit(
+            subprocess.Popen,
+            [str(rie_binary()), "--log-level", "info",
+             "--runtime-interface-emulator-address", f"127.0.0.1:{self._port}",
+             "--runtime-api-address", f"127.0.0.1:{self._api_port}",
+             image.python, "-S", "-m", "awslambdaric", *spec.command],
+            cwd=image.task_root, env=self._environment(), stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+            preexec_fn=_die_with_parent,
+        ).result()
+        threading.Thread(target=self._read_output, daemon=True,
+                         name=f"{spec.name}-{worker_id}-log").start()
+        self._wait_until_listening()
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def alive(self) -> bool:
+        return self._process.poll() is None
+
+    def stop(self) -> None:
+        if self._process.poll() is None:
+            try:
+                os.killpg(self._process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        try:
+            self._process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        if self._process.stdout:
+            self._process.stdout.close()
+
+    # -- invocation ------------------------------------------------------------------------
+    def invoke(self, payload: bytes) -> Outcome:
+        self._drain()
+        self.invocations += 1
+        deadline = self.spec.timeout_s + 3.0
+        status, body, transport_error = None, b"", None
+        connection = http.client.HTTPConnection("127.0.0.1", self._port, timeout=deadline)
+        try:
+            connection.request("POST", "/2015-03-31/functions/function/invocations", body=payload,
+                               headers={"Content-Type": "application/json"})
+            response = connection.getresponse()
+            status, body = response.status, response.read()
+        except (OSError, http.client.HTTPException) as error:
+            transport_error = error
+        finally:
+            connection.close()
+        lines, request_id, rapid = self._collect_log()
+        request_id = request_id or _fallback_request_id()
+        init_ms = _last_float(INIT_REPORT, rapid)
+        done = [RTDONE.search(line) for line in rapid]
+        done = [m for m in done if m]
+        timed_out = any("Reset initiated: Timeout" in line for line in rapid) or (
+            transport_error is not None and isinstance(transport_error, TimeoutError))
+        function_error, lost, report_status = None, False, None
+        if timed_out:
+            body = json.dumps(timeout_error(request_id, self.spec.timeout_s)).encode()
+            function_error, lost, report_status = "Unhandled", True, "timeout"
+            duration = self.spec.timeout_s * 1000.0
+        elif transport_error is not None or status != 200 or not self.alive():
+            detail = _exit_detail(body, transport_error)
+            body = json.dumps(crash_error(request_id, detail)).encode()
+            function_error, lost, report_status = "Unhandled", True, "error"
+            duration = float(done[-1].group(2)) if done else 0.0
+        else:
+            duration = float(done[-1].group(2)) if done else 0.0
+            if _is_runtime_error(body, request_id):
+                function_error = "Unhandled"
+        report = Report(
+            request_id=request_id,
+            duration_ms=duration,
+            memory_size_mb=self.spec.memory_mb,
+            max_memory_used_mb=self.peak_rss_mb(),
+            init_duration_ms=init_ms,
+            status=report_status,
+        )
+        if report.max_memory_used_mb > self.spec.memory_mb and not lost:
+            body = json.dumps({"errorType": "Runtime.OutOfMemory", "errorMessage":
+                               f"RequestId: {request_id} Error: Runtime exited with error: "
+                               "signal: killed (memory limit exceeded)"}).encode()
+            function_error, lost = "Unhandled", True
+        return Outcome(request_id, body, function_error, lines, report,
+                       cold=init_ms is not None, worker_lost=lost)
+
+    def peak_rss_mb(self) -> int:
+        """The runtime's peak resident set (VmHWM), as Lambda's Max Memory Used counts it."""
+        peak_kb = 0
+        for pid in _descendants(self._process.pid):
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            match = re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE)
+            if match:
+                peak_kb += int(match.group(1))
+        return max(1, -(-peak_kb // 1024))
+
+    # -- internals -------------------------------------------------------------------------
+    def _environment(self) -> dict[str, str]:
+        spec, image = self.spec, self.image
+        log_stream = f"local/{spec.name}/{self.worker_id}"
+        return {
+            "PATH": "/usr/local/bin:/usr/bin:/bin",
+            "LANG": "en_US.UTF-8",
+            "TZ": ":UTC",
+            "PYTHONPATH": f"{image.task_root}:{image.runtime_dir}",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "LAMBDA_TASK_ROOT": str(image.task_root),
+            "LAMBDA_RUNTIME_DIR": str(image.runtime_dir),
+            "AWS_REGION": self.region,
+            "AWS_DEFAULT_REGION": self.region,
+            "AWS_EXECUTION_ENV": "AWS_Lambda_Image",
+            "AWS_LAMBDA_FUNCTION_NAME": spec.name,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
+            "AWS_LAMBDA_FUNCTION_TIMEOUT": str(spec.timeout_s),
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            "AWS_LAMBDA_LOG_GROUP_NAME": spec.log_group,
+            "AWS_LAMBDA_LOG_STREAM_NAME": log_stream,
+            "AWS_LAMBDA_LOG_FORMAT": spec.log_format,
+            "_HANDLER": spec.command[0] if spec.command else "",
+            **spec.image_env,
+            **spec.environment,
+        }
+
+    def _wait_until_listening(self) -> None:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while time.monotonic() < deadline:
+            if not self.alive():
+                raise RuntimeError(f"the emulator for {self.spec.name} exited at start")
+            try:
+                with socket.create_connection(("127.0.0.1", self._port), timeout=0.2):
+                    return
+            except OSError:
+                time.sleep(0.01)
+        self.stop()
+        raise RuntimeError(f"the emulator for {self.spec.name} did not listen within "
+                           f"{STARTUP_SECONDS:.0f} s")
+
+    def _read_output(self) -> None:
+        assert self._process.stdout is not None
+        try:
+            for raw in self._process.stdout:
+                self._lines.put(raw.decode("utf-8", "replace").rstrip("\n"))
+        except (ValueError, OSError):
+            pass  # the stream was closed by stop()
+        self._lines.put(None)
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                self._lines.get_nowait()
+            except queue.Empty:
+                return
+
+    def _collect_log(self) -> tuple[list[str], str | None, list[str]]:
+        """Function lines (START..END) and rapid's lines for the invocation that just ran."""
+        lines: list[str] = []
+        rapid: list[str] = []
+        request_id = None
+        deadline = time.monotonic() + LOG_GRACE_SECONDS
+        while True:
+            timeout = deadline - time.monotonic()
+            if timeout <= 0:
+                break
+            try:
+                line = self._lines.get(timeout=timeout)
+            except queue.Empty:
+                break
+            if line is None:
+                break
+            match = RAPID_LINE.match(line)
+            if match:
+                rapid.append(match.group(2))
+                if "Invoke DONE failed" in line or "Reset initiated" in line:
+                    deadline = min(deadline, time.monotonic() + 0.2)
+                continue
+            start = START_LINE.match(line)
+            if start:
+                request_id = start.group(1)
+            if REPORT_LINE.match(line):
+                break  # the emulator's own REPORT: replaced by the front's
+            lines.append(line)
+        return lines, request_id, rapid
+
+
+# Linux delivers PDEATHSIG when the *thread* that forked the child exits, so every emulator
+# is started from this one long-lived thread: it then dies only with the runtime itself.
+_SPAWNER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="worker-spawner")
+
+
+def _die_with_parent() -> None:
+    """Linux: the emulator is killed if the runtime that started it dies, so none is orphaned."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _descendants(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(parent, []).append(int(entry))
+    found, pending = [], list(children.get(root, []))
+    while pending:
+        pid = pending.pop()
+        found.append(pid)
+        pending.extend(children.get(pid, []))
+    return found
+
+
+def _last_float(pattern: re.Pattern[str], lines: list[str]) -> float | None:
+    values = [float(m.group(1)) for m in map(pattern.search, lines) if m]
+    return values[-1] if values else None
+
+
+def _is_runtime_error(body: bytes, request_id: str) -> bool:
+    """awslambdaric's error document for this very request: the handler raised."""
+    if not body.startswith(b"{"):
+        return False
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return False
+    return (isinstance(document, dict) and "errorType" in document
+            and "errorMessage" in document and document.get("requestId") == request_id)
+
+
+def _exit_detail(body: bytes, transport_error: BaseException | None) -> str:
+    if transport_error is not None:
+        return f"the execution environment stopped answering ({transport_error.__class__.__name__})"
+    try:
+        return str(json.loads(body).get("errorMessage", "")).split("Error: ", 1)[-1] or "exit"
+    except (ValueError, AttributeError):
+        return body.decode("utf-8", "replace")[:200] or "exit"
+
+
+def _fallback_request_id() -> str:
+    import uuid
+
+    return str(uuid.uuid4())

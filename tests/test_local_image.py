@@ -1,0 +1,51 @@
+"""The local image is what app/Dockerfile builds: same files, same engine, same gate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import APP_DIR, ROOT
+from local_lambda.dockerfile import in_task_root, read_dockerfile
+from local_lambda.functions import load_functions
+from local_lambda.image import build_image, image_name
+
+
+def test_compiled_image_holds_the_handler_package_model_and_library_only(tmp_path: Path) -> None:
+    image = build_image(APP_DIR / "Dockerfile", {"ENGINE": "compiled"}, "compiled-test",
+                        state_dir=tmp_path, log=lambda _: None)
+    files = sorted(str(p.relative_to(image.task_root)) for p in image.task_root.rglob("*")
+                   if p.is_file())
+    assert files[0] == "app.py"
+    assert {"lib/libmodel.so", "model/metadata.json", "model/model.ubj"} <= set(files)
+    assert all(f.startswith(("app.py", "lib/", "model/", "inference/")) for f in files)
+    assert not any("xgboost" in f and "engine" not in f for f in files)
+
+
+def test_xgboost_build_argument_selects_the_stage_that_pip_installs_hash_pinned() -> None:
+    dockerfile = read_dockerfile(APP_DIR / "Dockerfile")
+    chain = [stage.name for stage in dockerfile.chain({"ENGINE": "xgboost"})]
+    assert chain[-2:] == ["engine-xgboost", "<final:engine-${ENGINE}>"]
+    assert "model-library" not in chain
+    runs = [run for stage in dockerfile.chain({"ENGINE": "xgboost"}) for run in stage.runs]
+    assert any("--require-hashes" in run and "requirements-xgboost.txt" in run for run in runs)
+    assert dockerfile.image_env({"ENGINE": "xgboost"})["INFERENCE_ENGINE"] == "xgboost"
+    assert dockerfile.image_env({})["INFERENCE_ENGINE"] == "compiled"
+    assert dockerfile.cmd == ("app.lambda_handler",)
+
+
+def test_task_root_destinations_are_recognised() -> None:
+    assert in_task_root("${LAMBDA_TASK_ROOT}/lib/libmodel.so") == "lib/libmodel.so"
+    assert in_task_root("${LAMBDA_TASK_ROOT}/") == ""
+    assert in_task_root("/tmp/requirements.txt") is None
+
+
+def test_template_functions_resolve_with_globals_and_share_one_image() -> None:
+    specs = load_functions(ROOT / "template.yaml")
+    arm, x86 = specs["XGBoostInferenceArm64Function"], specs["XGBoostInferenceX86Function"]
+    assert (arm.architecture, x86.architecture) == ("arm64", "x86_64")
+    assert arm.memory_mb == x86.memory_mb == 512 and arm.timeout_s == 10
+    assert arm.environment == {"MAX_BATCH_ROWS": "10000"}
+    assert arm.image_env == {"INFERENCE_ENGINE": "compiled"}
+    assert arm.log_format == "JSON"
+    assert image_name(arm.build_args, arm.docker_context) == image_name(x86.build_args,
+                                                                        x86.docker_context)
