@@ -12,7 +12,7 @@ PYTHON ?= $(shell tools/find-python 3.12)
 
 .PHONY: help venv model lib demo test lint clean
 help:
-	@echo "make demo    set up, train, and run every event through both functions locally"
+	@echo "make demo    set up, train, run both functions locally and compare them"
 	@echo "make test    set up and run the test suite"
 	@echo "make model   (re)train the model and write app/model/"
 	@echo "make lib     build the model library for this machine ($(ARCH))"
@@ -32,8 +32,8 @@ $(HOST_LIB): $(MODEL_DIR)/metadata.json app/native/*.c app/native/Makefile
 	$(MAKE) -s -C app/native check
 lib: $(HOST_LIB)
 
-demo: venv model lib
-	MODEL_LIBRARY=$(CURDIR)/$(HOST_LIB) $(PY) tools/demo_events.py
+demo: venv model
+	$(PY) tools/demo.py
 
 test: venv model lib
 	$(PY) -m pytest $(PYTEST_ARGS)

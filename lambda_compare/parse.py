@@ -1,0 +1,121 @@
+"""Lambda's REPORT, in every shape it comes in.
+
+Text: `REPORT RequestId: … Duration: 1.23 ms Billed Duration: 2 ms Memory Size: 128 MB
+Max Memory Used: 20 MB Init Duration: 100.5 ms` — tab-separated today, space-separated with a
+stray space in older logs, with fields in different orders in different places (the runtime
+interface emulator puts Init Duration first). JSON log format: a `platform.report` record.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from dataclasses import dataclass
+
+_TEXT_FIELD = re.compile(
+    r"(?:^|[\s\t])(Billed Restore Duration|Restore Duration|Billed Duration|Init Duration|"
+    r"Max Memory Used|Memory Size|Duration)\s*:\s*([0-9]+(?:\.[0-9]+)?)\s*(ms|MB)"
+)
+_REQUEST_ID = re.compile(r"REPORT\s+RequestId:\s*(\S+)")
+_TEXT_KEYS = {
+    "Duration": "duration_ms", "Billed Duration": "billed_duration_ms",
+    "Init Duration": "init_duration_ms", "Memory Size": "memory_size_mb",
+    "Max Memory Used": "max_memory_used_mb", "Restore Duration": "restore_duration_ms",
+    "Billed Restore Duration": "billed_restore_duration_ms",
+}
+_JSON_KEYS = {
+    "durationMs": "duration_ms", "billedDurationMs": "billed_duration_ms",
+    "initDurationMs": "init_duration_ms", "memorySizeMB": "memory_size_mb",
+    "maxMemoryUsedMB": "max_memory_used_mb", "restoreDurationMs": "restore_duration_ms",
+}
+
+
+@dataclass(frozen=True)
+class ReportFigures:
+    request_id: str | None
+    duration_ms: float
+    billed_duration_ms: float
+    memory_size_mb: int | None = None
+    max_memory_used_mb: int | None = None
+    init_duration_ms: float | None = None
+    restore_duration_ms: float | None = None
+    billed_restore_duration_ms: float | None = None
+    status: str | None = None
+
+    @property
+    def cold(self) -> bool:
+        return self.init_duration_ms is not None or self.restore_duration_ms is not None
+
+
+class ReportNotFound(ValueError):
+    pass
+
+
+def parse_report_line(line: str) -> ReportFigures:
+    """One text REPORT line; raises ReportNotFound when it is not one."""
+    if "REPORT" not in line:
+        raise ReportNotFound("not a REPORT line")
+    values: dict[str, float] = {}
+    for name, number, _unit in _TEXT_FIELD.findall(line):
+        values.setdefault(_TEXT_KEYS[name], float(number))
+    if "duration_ms" not in values or "billed_duration_ms" not in values:
+        raise ReportNotFound(f"REPORT line without Duration and Billed Duration: {line[:200]!r}")
+    request = _REQUEST_ID.search(line)
+    status = re.search(r"Status:\s*(\w+)", line)
+    return _figures(values, request.group(1) if request else None,
+                    status.group(1) if status else None)
+
+
+def parse_platform_report(record: dict) -> ReportFigures:
+    """A JSON-format `platform.report` log record."""
+    body = record.get("record") or {}
+    metrics = body.get("metrics") or {}
+    values = {_JSON_KEYS[k]: float(v) for k, v in metrics.items() if k in _JSON_KEYS}
+    if "duration_ms" not in values or "billed_duration_ms" not in values:
+        raise ReportNotFound("platform.report without durationMs and billedDurationMs")
+    return _figures(values, body.get("requestId"), body.get("status"))
+
+
+def parse_log(log: str) -> ReportFigures:
+    """The last REPORT in a log, text or JSON lines."""
+    for line in reversed(log.splitlines()):
+        stripped = line.strip()
+        if stripped.startswith("{") and "platform.report" in stripped:
+            try:
+                record = json.loads(stripped)
+            except ValueError:
+                continue
+            if record.get("type") == "platform.report":
+                return parse_platform_report(record)
+        elif "REPORT" in stripped and "Duration" in stripped:
+            return parse_report_line(stripped)
+    raise ReportNotFound("no REPORT in the log")
+
+
+def parse_log_result(log_result_b64: str) -> ReportFigures:
+    """X-Amz-Log-Result (base64 of the invocation's log tail)."""
+    try:
+        log = base64.b64decode(log_result_b64, validate=True).decode("utf-8", "replace")
+    except (binascii.Error, ValueError) as error:
+        raise ReportNotFound(f"LogResult is not base64: {error}") from None
+    return parse_log(log)
+
+
+def _figures(values: dict[str, float], request_id: str | None, status: str | None
+             ) -> ReportFigures:
+    def as_int(key: str) -> int | None:
+        return int(values[key]) if key in values else None
+
+    return ReportFigures(
+        request_id=request_id,
+        duration_ms=values["duration_ms"],
+        billed_duration_ms=values["billed_duration_ms"],
+        memory_size_mb=as_int("memory_size_mb"),
+        max_memory_used_mb=as_int("max_memory_used_mb"),
+        init_duration_ms=values.get("init_duration_ms"),
+        restore_duration_ms=values.get("restore_duration_ms"),
+        billed_restore_duration_ms=values.get("billed_restore_duration_ms"),
+        status=status,
+    )

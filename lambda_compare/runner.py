@@ -1,0 +1,100 @@
+"""The measurement: per memory size, forced cold starts, warm-up, then warm invocations of
+both functions interleaved, so a noisy machine or network affects both alike.
+
+Configuration changes are made through guards that restore everything on exit, including
+after Ctrl-C; an interrupted run keeps what it measured and says it is partial.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any
+
+from .configuration import ConfigurationGuard
+from .invoke import Invoker
+from .progress import Progress
+from .samples import Sample
+from .targets import Target
+
+
+@dataclass(frozen=True)
+class Plan:
+    invocations: int
+    warmup: int
+    concurrency: int
+    cold_starts: int
+    memories: tuple[int, ...] | None  # None: measure as configured
+
+
+@dataclass
+class Measurement:
+    samples: list[Sample] = field(default_factory=list)
+    interrupted: bool = False
+    memory_by_architecture: dict[str, list[int]] = field(default_factory=dict)
+
+
+def measure(client: Any, targets: list[Target], invoker: Invoker, plan: Plan,
+            progress_stream: Any = None, guard_options: dict[str, float] | None = None
+            ) -> Measurement:
+    measurement = Measurement()
+    guards = [ConfigurationGuard(client, t.function, **(guard_options or {})) for t in targets]
+    memories = plan.memories or (None,)
+    per_memory = len(targets) * (plan.cold_starts + plan.warmup + plan.invocations)
+    progress = Progress(per_memory * len(memories), progress_stream)
+    try:
+        for memory in memories:
+            for guard in guards:
+                if memory is not None:
+                    guard.set_memory(memory)
+            sizes = {t.architecture: g.memory for t, g in zip(targets, guards)}
+            for target in targets:
+                measurement.memory_by_architecture.setdefault(target.architecture, []).append(
+                    sizes[target.architecture])
+            for _ in range(plan.cold_starts):
+                for target, guard in zip(targets, guards):
+                    guard.force_cold_start()
+                    _record(measurement, progress, invoker.invoke(
+                        target, sizes[target.architecture], "cold", forced_cold=True))
+            for _ in range(plan.warmup):
+                for target in targets:
+                    _record(measurement, progress,
+                            invoker.invoke(target, sizes[target.architecture], "warmup"))
+            tasks = [(target, sizes[target.architecture]) for _ in range(plan.invocations)
+                     for target in targets]
+            _run_concurrently(invoker, tasks, plan.concurrency, measurement, progress)
+    except KeyboardInterrupt:
+        measurement.interrupted = True
+    finally:
+        progress.close()
+        for guard in guards:
+            try:
+                guard.restore()
+            except KeyboardInterrupt:
+                guard.restore()
+    return measurement
+
+
+def _run_concurrently(invoker: Invoker, tasks: list[tuple[Target, int]], concurrency: int,
+                      measurement: Measurement, progress: Progress) -> None:
+    pending: set[Future[Sample]] = set()
+    queue = iter(tasks)
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        try:
+            for target, memory in queue:
+                pending.add(pool.submit(invoker.invoke, target, memory, "warm"))
+                if len(pending) >= concurrency:
+                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        _record(measurement, progress, future.result())
+            for future in pending:
+                _record(measurement, progress, future.result())
+        except KeyboardInterrupt:
+            for future in pending:
+                future.cancel()
+            raise
+
+
+def _record(measurement: Measurement, progress: Progress, sample: Sample) -> None:
+    measurement.samples.append(sample)
+    progress.advance(f"{sample.architecture} {sample.memory_mb} MB")

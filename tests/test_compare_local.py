@@ -1,0 +1,131 @@
+"""The compare tool end to end against the local runtime: real boto3, real REPORT lines."""
+
+from __future__ import annotations
+
+import csv
+import json
+import platform
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from lambda_compare.cli import main
+from lambda_compare.configuration import NONCE_VARIABLE
+from local_lambda.launcher import local_runtime
+
+ARM, X86 = "XGBoostInferenceArm64Function", "XGBoostInferenceX86Function"
+TWINS = ROOT / "tests" / "fixtures" / "twin_fake" / "template.yaml"
+
+
+@pytest.fixture(scope="module")
+def app_runtime():
+    with local_runtime(ROOT / "template.yaml", max_concurrency=4) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def twins():
+    with local_runtime(TWINS, max_concurrency=2) as running:
+        yield running
+
+
+def run(capsys, *argv: str) -> tuple[int, str]:
+    code = main(list(argv))
+    return code, capsys.readouterr().out
+
+
+def test_full_run_measures_cold_and_warm_and_writes_every_output(app_runtime, tmp_path, capsys):
+    out = tmp_path / "results"
+    code, printed = run(capsys, "--endpoint-url", app_runtime.endpoint_url, "-n", "20",
+                        "--warmup", "2", "--cold-starts", "2", "--concurrency", "2",
+                        "--json", str(out / "r.json"), "--csv", str(out / "r.csv"),
+                        "--chart", str(out / "r.png"))
+    assert code == 0, printed
+    document = json.loads((out / "r.json").read_text())
+    assert document["partial"] is False and "REPORT" in document["timing"]
+    assert document["settings"]["event"].endswith("events/event.json")  # the sample's flat event
+    assert len(document["samples"]) == 2 * (2 + 2 + 20)
+    by_arch = {g["architecture"]: g for g in document["summary"]}
+    for group in by_arch.values():
+        assert group["warm_duration"]["n"] == 20 and group["cold_samples"] == 2
+        assert group["cold_init"]["min"] > 0 and group["source"] == "report"
+        assert group["cost"]["per_million_invocations"] > 0.20
+        assert 0 < group["cost"]["request_fee_share"] < 1
+    warm_with_init = [s for s in document["samples"]
+                      if s["phase"] == "warm" and s["init_duration_ms"] is not None]
+    assert warm_with_init == []
+    provenance = document["provenance"]
+    assert provenance["functions"]["arm64"]["ran_on"] == platform.machine()
+    assert provenance["like_for_like"] is True
+    assert document["consistency"]["mismatches"] == 0
+    assert document["consistency"]["compared"] == 2 * (2 + 2 + 20)
+    assert {"cheapest", "fastest", "balanced"} == set(document["recommendation"])
+    assert "Recommendation (cheapest)" in printed and "p50 ms" in printed
+    assert (out / "r.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with (out / "r.csv").open() as stream:
+        assert len(list(csv.DictReader(stream))) == len(document["samples"])
+    assert (out / "r-summary.csv").is_file()
+    client = app_runtime.client()
+    for name in (ARM, X86):
+        config = client.get_function_configuration(FunctionName=name)
+        assert NONCE_VARIABLE not in config["Environment"]["Variables"]
+        assert config["MemorySize"] == 512
+
+
+def test_batches_price_per_prediction_and_memory_sweep_restores(app_runtime, tmp_path, capsys):
+    out = tmp_path / "b.json"
+    code, _ = run(capsys, "--endpoint-url", app_runtime.endpoint_url, "-n", "5", "--warmup",
+                  "1", "--batch-size", "50", "--memory", "256,1024", "--json", str(out))
+    assert code == 0
+    document = json.loads(out.read_text())
+    assert {(g["architecture"], g["memory_mb"]) for g in document["summary"]} == {
+        ("arm64", 256), ("arm64", 1024), ("x86_64", 256), ("x86_64", 1024)}
+    for group in document["summary"]:
+        cost = group["cost"]
+        assert group["rows"] == 50
+        assert cost["per_million_predictions"] == pytest.approx(
+            cost["per_million_invocations"] / 50)
+    sizes = {s["memory_size_mb"] for s in document["samples"]}
+    assert sizes == {256, 1024}
+    assert app_runtime.client().get_function_configuration(FunctionName=ARM)["MemorySize"] == 512
+
+
+def test_identical_twins_pass_strict(twins, capsys) -> None:
+    code, printed = run(capsys, "--endpoint-url", twins.endpoint_url, "--arm64",
+                        "FakeArm64Function", "--x86-64", "FakeX86Function", "-n", "5",
+                        "--strict")
+    assert code == 0, printed
+    assert "Like for like" in printed
+
+
+def test_twins_that_differ_are_flagged_and_refused_by_strict(twins, capsys, tmp_path) -> None:
+    client = twins.client()
+    client.update_function_configuration(
+        FunctionName="FakeX86Function", Environment={"Variables": {"P_BENIGN": "0.8"}})
+    try:
+        args = ["--endpoint-url", twins.endpoint_url, "--arm64", "FakeArm64Function",
+                "--x86-64", "FakeX86Function", "-n", "5"]
+        code, printed = run(capsys, *args, "--strict")
+        assert code == 2
+        out = tmp_path / "diff.json"
+        code, printed = run(capsys, *args, "--json", str(out))
+        assert code == 0
+        document = json.loads(out.read_text())
+        warnings = document["provenance"]["warnings"]
+        assert any("Environment.Variables.P_BENIGN" in w for w in warnings)
+        assert "WARNING: configuration differs beyond architecture" in printed
+        consistency = document["consistency"]
+        assert consistency["mismatches"] > 0
+        assert consistency["max_abs_diff"] == pytest.approx(0.1)
+    finally:
+        client.update_function_configuration(
+            FunctionName="FakeX86Function", Environment={"Variables": {"P_BENIGN": "0.9"}})
+
+
+def test_no_targets_is_a_clear_error(capsys, monkeypatch) -> None:
+    monkeypatch.delenv("ARM64_FUNCTION", raising=False)
+    monkeypatch.delenv("X86_64_FUNCTION", raising=False)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    assert main([]) == 1
+    assert "--stack-name" in capsys.readouterr().err

@@ -1,0 +1,66 @@
+"""`make demo`: both functions on the local runtime, compared by invoke_x86_64_arm64_lambdas.py.
+
+Starts the local runtime (Docker-free), sends the original sample's event the way
+`sam local invoke` would, runs the comparison with cold starts, writes results/, and stops
+the runtime cleanly whatever happens (error or Ctrl-C included).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import socket
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from lambda_compare.cli import main as compare  # noqa: E402
+from local_lambda.launcher import local_runtime  # noqa: E402
+
+RESULTS = ROOT / "results"
+
+
+def port_to_use() -> int | None:
+    wanted = int(os.environ.get("PORT", "3001"))
+    with socket.socket() as probe:
+        busy = probe.connect_ex(("127.0.0.1", wanted)) == 0
+    return None if busy else wanted
+
+
+def show_sample_event(runtime) -> None:
+    event = (ROOT / "events" / "event.json").read_bytes()
+    response = runtime.client().invoke(FunctionName="XGBoostInferenceArm64Function",
+                                       Payload=event, LogType="Tail")
+    answer = json.loads(response["Payload"].read())
+    report = base64.b64decode(response["LogResult"]).decode().splitlines()[-1]
+    print("== events/event.json -> XGBoostInferenceArm64Function (local invoke)")
+    print(json.dumps(answer, indent=2))
+    print(report.replace("\t", "  "))
+    print()
+
+
+def main() -> int:
+    RESULTS.mkdir(exist_ok=True)
+    try:
+        with local_runtime(ROOT / "template.yaml", port=port_to_use()) as runtime:
+            print(f"== local Lambda runtime at {runtime.endpoint_url}")
+            show_sample_event(runtime)
+            print("== invoke_x86_64_arm64_lambdas.py against the local runtime")
+            return compare([
+                "--endpoint-url", runtime.endpoint_url, "-n", "200", "--warmup", "5",
+                "--cold-starts", "5", "--concurrency", "2",
+                "--json", str(RESULTS / "demo.json"), "--csv", str(RESULTS / "demo.csv"),
+                "--chart", str(RESULTS / "demo.png"),
+            ])
+    except KeyboardInterrupt:
+        print("interrupted: the local runtime was stopped", file=sys.stderr)
+        return 130
+    finally:
+        print("== local runtime stopped")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
