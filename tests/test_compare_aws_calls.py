@@ -52,20 +52,29 @@ def stub_config(stub: Stubber, status: str = "Successful", **overrides) -> None:
                                                      **overrides}, {"FunctionName": FUNCTION})
 
 
+def stub_nonce_update(stub: Stubber) -> None:
+    stub.add_response("update_function_configuration", {}, {
+        "FunctionName": FUNCTION, "Environment": {"Variables": {
+            "MAX_BATCH_ROWS": "10000", NONCE_VARIABLE: ANY}}})
+
+
+def stub_restore(stub: Stubber) -> None:
+    """The original configuration written back, the wait for it, and its verification."""
+    stub.add_response("update_function_configuration", {}, {
+        "FunctionName": FUNCTION, "MemorySize": 512,
+        "Environment": {"Variables": {"MAX_BATCH_ROWS": "10000"}}})
+    stub_config(stub)
+    stub_config(stub)
+
+
 def test_cold_start_forcing_waits_for_the_update_and_restores_the_original() -> None:
     lam = client("lambda")
     with Stubber(lam) as stub:
         stub_config(stub)
-        stub.add_response("update_function_configuration", {}, {
-            "FunctionName": FUNCTION, "Environment": {"Variables": {
-                "MAX_BATCH_ROWS": "10000", NONCE_VARIABLE: ANY}}})
+        stub_nonce_update(stub)
         stub_config(stub, status="InProgress")
         stub_config(stub)
-        stub.add_response("update_function_configuration", {}, {
-            "FunctionName": FUNCTION, "MemorySize": 512,
-            "Environment": {"Variables": {"MAX_BATCH_ROWS": "10000"}}})
-        stub_config(stub)
-        stub_config(stub)  # the restore is verified
+        stub_restore(stub)
         with ConfigurationGuard(lam, FUNCTION, poll_seconds=0) as guard:
             guard.force_cold_start()
         stub.assert_no_pending_responses()
@@ -78,11 +87,7 @@ def test_restore_happens_when_the_measurement_fails() -> None:
         stub.add_response("update_function_configuration", {}, {
             "FunctionName": FUNCTION, "MemorySize": 1024})
         stub_config(stub)
-        stub.add_response("update_function_configuration", {}, {
-            "FunctionName": FUNCTION, "MemorySize": 512,
-            "Environment": {"Variables": {"MAX_BATCH_ROWS": "10000"}}})
-        stub_config(stub)
-        stub_config(stub)
+        stub_restore(stub)
         with pytest.raises(RuntimeError, match="measurement broke"):
             with ConfigurationGuard(lam, FUNCTION, poll_seconds=0) as guard:
                 guard.set_memory(1024)
@@ -101,15 +106,9 @@ def test_ctrl_c_leaves_no_function_modified_and_reports_partial() -> None:
     lam = client("lambda")
     with Stubber(lam) as stub:
         stub_config(stub)
-        stub.add_response("update_function_configuration", {}, {
-            "FunctionName": FUNCTION, "Environment": {"Variables": {
-                "MAX_BATCH_ROWS": "10000", NONCE_VARIABLE: ANY}}})
+        stub_nonce_update(stub)
         stub_config(stub)
-        stub.add_response("update_function_configuration", {}, {
-            "FunctionName": FUNCTION, "MemorySize": 512,
-            "Environment": {"Variables": {"MAX_BATCH_ROWS": "10000"}}})
-        stub_config(stub)
-        stub_config(stub)
+        stub_restore(stub)
         measurement = measure(lam, [Target("arm64", FUNCTION)],
                               InterruptingInvoker(lam, b"{}", 1),
                               Plan(invocations=5, warmup=0, concurrency=1, cold_starts=1,
