@@ -14,31 +14,34 @@ from inference.features import FeatureSchema
 from inference.logs import RequestLog
 from inference.predictor import Predictor
 from inference.requests import Limits, Shape, parse_request, transport_of
-from inference.responses import error_body, prediction_body, render
+from inference.responses import PredictionEncoder, describe_document, error_document, render
 from inference.settings import Settings
 
 SETTINGS = Settings.from_env()
 PREDICTOR = Predictor.load(SETTINGS)
 SCHEMA = FeatureSchema(PREDICTOR.bundle.feature_names)
 LIMITS = Limits(SETTINGS.max_batch_rows, SETTINGS.max_request_bytes)
+ENCODER = PredictionEncoder(PREDICTOR)
+FAST_PARSER = getattr(PREDICTOR.engine, "parse_instances", None)
 LOG = RequestLog(PREDICTOR.engine.name, PREDICTOR.bundle.model_version)
 LOG.init(PREDICTOR.provenance())
 
 
-def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
+def lambda_handler(event: Any, context: Any) -> bytes | dict[str, Any]:
+    """Direct invokes answer JSON bytes; HTTP events an HTTP response with a JSON body."""
     started = time.perf_counter()
     transport = transport_of(event)
     rows, error_code = 0, None
     try:
-        request = parse_request(event, transport, SCHEMA, LIMITS)
+        request = parse_request(event, transport, SCHEMA, LIMITS, FAST_PARSER)
         if request.shape is Shape.DESCRIBE:
-            status, body = 200, PREDICTOR.describe()
+            status, document = 200, describe_document(PREDICTOR)
         else:
             rows = request.n_rows
             probabilities = PREDICTOR.predict_proba(request.values, rows)
-            status, body = 200, prediction_body(request.shape, probabilities, PREDICTOR)
+            status, document = 200, ENCODER.document(request.shape, probabilities)
     except RequestError as error:
-        status, body, error_code = error.http_status, error_body(error), error.code
+        status, document, error_code = error.http_status, error_document(error), error.code
     LOG.request(getattr(context, "aws_request_id", None), rows,
                 (time.perf_counter() - started) * 1000.0, error_code)
-    return render(transport, status, body)
+    return render(transport, status, document)

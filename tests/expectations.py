@@ -39,7 +39,7 @@ def assert_answers_like_xgboost(event: dict[str, Any], body: dict[str, Any], boo
         probs = prediction["probabilities"]
         assert set(probs) == {"malignant", "benign"}
         assert abs(probs["benign"] - float(p_benign)) <= 1e-6
-        assert math.isclose(probs["malignant"] + probs["benign"], 1.0, abs_tol=1e-12)
+        assert math.isclose(probs["malignant"] + probs["benign"], 1.0, abs_tol=1e-15)
         expected_label = "benign" if p_benign >= 0.5 else "malignant"
         assert prediction["label"] == expected_label
         assert prediction["class_index"] == (1 if expected_label == "benign" else 0)

@@ -25,9 +25,11 @@ HTTP_EVENTS = {"event-function-url.json", "event-apigateway-v1.json",
                "event-apigateway-v2-base64.json"}
 
 
-def answer_of(response: dict[str, Any], http: bool) -> tuple[int, dict[str, Any]]:
+def answer_of(response: bytes | dict[str, Any], http: bool) -> tuple[int, dict[str, Any]]:
     if not http:
-        return 200 if "error" not in response else 400, response
+        assert isinstance(response, bytes)  # direct invokes answer the JSON document itself
+        document = json.loads(response)
+        return 200 if "error" not in document else 400, document
     assert response["headers"] == {"Content-Type": "application/json"}
     assert response["isBase64Encoded"] is False
     return response["statusCode"], json.loads(response["body"])
@@ -47,20 +49,24 @@ def test_good_event_is_answered_like_xgboost(path: Path, handler_module, xgboost
     assert body["model_version"].startswith("breast-cancer-xgb-")
 
 
+def direct(module: Any, event: Any, context: Any) -> dict[str, Any]:
+    return answer_of(module.lambda_handler(event, context), http=False)[1]
+
+
 def test_original_flat_event_answers_with_diagnosis_code(handler_module, context) -> None:
-    body = handler_module.lambda_handler(load_event(EVENTS_DIR / "event.json"), context)
+    body = direct(handler_module, load_event(EVENTS_DIR / "event.json"), context)
     # The sample's row is dataset row 49, a benign case that the model classifies as such.
     assert body["result"] == "B"
     assert body["predictions"][0]["label"] == "benign"
 
 
 def test_rich_events_do_not_carry_the_compatibility_field(handler_module, context) -> None:
-    body = handler_module.lambda_handler(load_event(EVENTS_DIR / "event-batch.json"), context)
+    body = direct(handler_module, load_event(EVENTS_DIR / "event-batch.json"), context)
     assert "result" not in body
 
 
 def test_describe_event_reports_what_is_served(handler_module, context) -> None:
-    body = handler_module.lambda_handler(load_event(EVENTS_DIR / "event-describe.json"), context)
+    body = direct(handler_module, load_event(EVENTS_DIR / "event-describe.json"), context)
     bundle = handler_module.PREDICTOR.bundle
     assert body["model_sha256"] == bundle.model_sha256
     assert body["model_version"] == bundle.model_version
@@ -95,9 +101,9 @@ def test_every_documented_error_code_has_a_bad_event_or_a_test() -> None:
 def test_batch_over_the_row_limit_is_rejected_with_code(context) -> None:
     module = import_handler_module(engine_env("compiled", MAX_BATCH_ROWS="3"), "app_small_batch")
     row = [1.0] * 30
-    ok = module.lambda_handler({"instances": [row] * 3}, context)
+    ok = direct(module, {"instances": [row] * 3}, context)
     assert len(ok["predictions"]) == 3
-    refused = module.lambda_handler({"instances": [row] * 4}, context)
+    refused = direct(module, {"instances": [row] * 4}, context)
     assert refused["error"]["code"] == "batch_too_large"
     assert refused["error"]["details"] == {"rows": 4, "limit": 3}
 

@@ -10,6 +10,7 @@ A row uses one scheme; giving a feature twice or mixing schemes is refused, neve
 from __future__ import annotations
 
 import math
+import operator
 from array import array
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -61,6 +62,9 @@ class FeatureSchema:
         for index, name in enumerate(self.feature_names):
             self._lookup[name] = (index, SKLEARN)
             self._lookup[uci_name(name)] = (index, UCI)
+        # A complete row in one scheme is read in one C-level step (the common case).
+        self._getters = {scheme: operator.itemgetter(*self.names_in(scheme))
+                         for scheme in (SKLEARN, UCI)}
 
     def names_in(self, scheme: str) -> list[str]:
         return [name if scheme == SKLEARN else uci_name(name) for name in self.feature_names]
@@ -69,10 +73,10 @@ class FeatureSchema:
         return name in self._lookup
 
     def append_row(self, out: array, row: Any, row_index: int) -> None:
-        if isinstance(row, Mapping):
-            self._append_mapping(out, row, row_index)
-        elif isinstance(row, (list, tuple)):
+        if isinstance(row, list):
             self._append_sequence(out, row, row_index)
+        elif isinstance(row, dict):
+            self._append_mapping(out, row, row_index)
         else:
             raise InvalidRow(
                 f"row {row_index} must be a list of {self.size} numbers or an object of "
@@ -81,6 +85,16 @@ class FeatureSchema:
             )
 
     def _append_sequence(self, out: array, row: Sequence[Any], row_index: int) -> None:
+        if len(row) == self.size and _NUMBER_TYPES.issuperset(map(type, row)):
+            try:
+                if math.isfinite(sum(row)):
+                    out.extend(row)
+                    return
+            except OverflowError:
+                pass
+        self._append_sequence_checked(out, row, row_index)
+
+    def _append_sequence_checked(self, out: array, row: Sequence[Any], row_index: int) -> None:
         if len(row) != self.size:
             raise InvalidFeatureCount(
                 f"row {row_index} has {len(row)} values, the model takes {self.size} "
@@ -100,6 +114,16 @@ class FeatureSchema:
         self._check_finite_tail(out, start, row_index)
 
     def _append_mapping(self, out: array, row: Mapping[str, Any], row_index: int) -> None:
+        if len(row) == self.size:
+            first = self._lookup.get(next(iter(row)))
+            if first is not None:
+                try:
+                    values = self._getters[first[1]](row)
+                except KeyError:
+                    pass  # not all in one scheme: the checks below say what is wrong
+                else:
+                    self._append_sequence(out, values, row_index)
+                    return
         unknown = [key for key in row if key not in self._lookup]
         if unknown:
             raise UnknownFeature(

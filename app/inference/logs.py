@@ -11,29 +11,31 @@ import json
 import sys
 from typing import Any, TextIO
 
+from .jsontext import json_string
+
 
 class RequestLog:
     def __init__(self, engine: str, model_version: str, stream: TextIO | None = None) -> None:
         self._static = {"engine": engine, "model_version": model_version}
+        tail = f',"engine":{json.dumps(engine)},"model_version":{json.dumps(model_version)}'
+        self._ok = '{"level":"INFO","message":"prediction","request_id":%s,"rows":%d,' \
+                   '"latency_ms":%.4f' + tail + "}\n"
+        self._rejected = '{"level":"WARN","message":"rejected","request_id":%s,"rows":%d,' \
+                         '"latency_ms":%.4f' + tail + ',"error_code":%s}\n'
         self._stream = stream
 
     def request(self, request_id: str | None, rows: int, latency_ms: float,
                 error_code: str | None = None) -> None:
-        record: dict[str, Any] = {
-            "level": "INFO" if error_code is None else "WARN",
-            "message": "prediction" if error_code is None else "rejected",
-            "request_id": request_id,
-            "rows": rows,
-            "latency_ms": round(latency_ms, 4),
-            **self._static,
-        }
-        if error_code is not None:
-            record["error_code"] = error_code
         stream = self._stream or sys.stdout
-        stream.write(json.dumps(record, separators=(",", ":")) + "\n")
+        if error_code is None:
+            stream.write(self._ok % (json_string(request_id), rows, latency_ms))
+        else:
+            stream.write(self._rejected % (json_string(request_id), rows, latency_ms,
+                                           json_string(error_code)))
 
     def init(self, details: dict[str, Any]) -> None:
         record = {"level": "INFO", "message": "init", **details}
         stream = self._stream or sys.stdout
         stream.write(json.dumps(record, separators=(",", ":")) + "\n")
         stream.flush()
+

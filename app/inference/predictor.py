@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import platform
 from array import array
-from dataclasses import dataclass
 from typing import Any
 
 from .bundle import ModelBundle, load_bundle
@@ -20,19 +19,10 @@ from .settings import Settings
 SELF_CHECK_TOLERANCE = 1e-6
 
 
-@dataclass(frozen=True)
-class RowPrediction:
-    label: str
-    class_index: int
-    probabilities: dict[str, float]
-
-
 class Predictor:
     def __init__(self, bundle: ModelBundle, engine: Engine) -> None:
         self.bundle = bundle
         self.engine = engine
-        self._negative, self._positive = bundle.class_names
-        self._threshold = bundle.threshold
         self._self_check()
 
     @classmethod
@@ -40,18 +30,9 @@ class Predictor:
         bundle = load_bundle(settings.model_dir)
         return cls(bundle, load_engine(settings, bundle))
 
-    def predict_proba(self, values: array, n_rows: int) -> list[float]:
+    def predict_proba(self, values: array, n_rows: int) -> array:
         """p(class index 1) for each row of the flat, row-major `values`."""
         return self.engine.predict_positive(values, n_rows)
-
-    def label(self, probability_positive: float) -> RowPrediction:
-        index = 1 if probability_positive >= self._threshold else 0
-        return RowPrediction(
-            label=self.bundle.class_names[index],
-            class_index=index,
-            probabilities={self._negative: 1.0 - probability_positive,
-                           self._positive: probability_positive},
-        )
 
     def provenance(self) -> dict[str, Any]:
         """Enough to tell whether two functions serve the same thing, and on which machine."""
@@ -69,7 +50,7 @@ class Predictor:
             **self.provenance(),
             "feature_names": list(self.bundle.feature_names),
             "class_names": list(self.bundle.class_names),
-            "threshold": self._threshold,
+            "threshold": self.bundle.threshold,
             "trained_with": self.bundle.metadata.get("library_versions", {}),
         }
 

@@ -16,13 +16,22 @@ from ..settings import Settings
 class Engine(Protocol):
     name: str
 
-    def predict_positive(self, values: array, n_rows: int) -> list[float]:
+    def predict_positive(self, values: array, n_rows: int) -> array:
         """p(class 1) for `n_rows` rows packed in `values` (array of 'd', row-major)."""
         ...
 
     def versions(self) -> dict[str, str]:
         """Library versions this engine runs on, for provenance."""
         ...
+
+
+class JsonFastPath(Protocol):
+    """Optional: an engine that can also read a batch body and write predictions in C."""
+
+    def parse_instances(self, body: bytes, max_rows: int) -> tuple[array, int] | None: ...
+
+    def encode_predictions(self, probabilities: array, threshold: float, negative_json: bytes,
+                           positive_json: bytes) -> str: ...
 
 
 def load_engine(settings: Settings, bundle: ModelBundle) -> Engine:

@@ -31,6 +31,16 @@ class CompiledEngine:
         library.predict_proba_batch.argtypes = [
             ctypes.c_void_p, ctypes.c_int64, ctypes.c_int32, ctypes.c_void_p,
         ]
+        library.parse_instances.restype = ctypes.c_int64
+        library.parse_instances.argtypes = [
+            ctypes.c_char_p, ctypes.c_int64, ctypes.c_int32, ctypes.c_void_p, ctypes.c_int64,
+            ctypes.POINTER(ctypes.c_int64),
+        ]
+        library.encode_predictions.restype = ctypes.c_int64
+        library.encode_predictions.argtypes = [
+            ctypes.c_void_p, ctypes.c_int64, ctypes.c_double, ctypes.c_char_p, ctypes.c_char_p,
+            ctypes.c_void_p, ctypes.c_int64,
+        ]
         compiled_features = library.model_num_feature()
         if compiled_features != num_features:
             raise ArtifactError(
@@ -38,17 +48,42 @@ class CompiledEngine:
                 f"has {num_features}: rebuild the library from the current model"
             )
         self._predict = library.predict_proba_batch
+        self._parse = library.parse_instances
+        self._encode = library.encode_predictions
         self._num_features = num_features
         self.library_path = library_path
 
-    def predict_positive(self, values: array, n_rows: int) -> list[float]:
+    def predict_positive(self, values: array, n_rows: int) -> array:
         out = array("d", bytes(8 * n_rows))
         status = self._predict(values.buffer_info()[0], n_rows, self._num_features,
                                out.buffer_info()[0])
         if status != 0:
             # Rows are validated before they get here; a refusal means a broken invariant.
             raise RuntimeError(f"predict_proba_batch refused its input (status {status})")
-        return out.tolist()
+        return out
+
+    def parse_instances(self, body: bytes, max_rows: int) -> tuple[array, int] | None:
+        """`{"instances": [[numbers]...]}` straight into doubles, or None for anything else."""
+        capacity = min(max_rows, len(body) // (2 * self._num_features) + 1)
+        values = array("d", bytes(8 * capacity * self._num_features))
+        rows = ctypes.c_int64(0)
+        status = self._parse(body, len(body), self._num_features, values.buffer_info()[0],
+                             capacity, ctypes.byref(rows))
+        if status != 0:
+            return None
+        del values[rows.value * self._num_features:]
+        return values, rows.value
+
+    def encode_predictions(self, probabilities: array, threshold: float, negative_json: bytes,
+                           positive_json: bytes) -> str:
+        n = len(probabilities)
+        capacity = 2 + n * (64 + 2 * (len(negative_json) + len(positive_json)))
+        buffer = ctypes.create_string_buffer(capacity)
+        written = self._encode(probabilities.buffer_info()[0], n, threshold, negative_json,
+                               positive_json, buffer, capacity)
+        if written < 0:
+            raise RuntimeError("encode_predictions ran out of room")
+        return buffer.raw[:written].decode("ascii")
 
     def versions(self) -> dict[str, str]:
         return {"engine": "tl2cgen-c"}

@@ -21,10 +21,10 @@ class XGBoostEngine:
         self._booster.set_param({"nthread": threads})
         self._num_features = num_features
 
-    def predict_positive(self, values: array, n_rows: int) -> list[float]:
+    def predict_positive(self, values: array, n_rows: int) -> array:
         matrix = np.frombuffer(values, dtype=np.float64).reshape(n_rows, self._num_features)
-        return self._booster.inplace_predict(matrix, validate_features=False).astype(
-            np.float64).tolist()
+        predicted = self._booster.inplace_predict(matrix, validate_features=False)
+        return array("d", predicted.astype(np.float64).tobytes())
 
     def versions(self) -> dict[str, str]:
         return {"xgboost": xgb.__version__, "numpy": np.__version__}
