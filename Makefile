@@ -16,6 +16,7 @@ help:
 	@echo "make test    set up and run the test suite"
 	@echo "make model   (re)train the model and write app/model/"
 	@echo "make lib     build the model library for this machine ($(ARCH))"
+	@echo "make bench   benchmark naive vs xgboost engine vs compiled engine"
 
 $(VENV)/.installed: requirements/*.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -50,3 +51,7 @@ start-lambda: venv model
 
 invoke: venv model
 	$(PY) -m local_lambda invoke $(FUNCTION) --event $(EVENT)
+
+.PHONY: bench
+bench: venv model
+	$(PY) bench/benchmark.py

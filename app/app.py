@@ -7,7 +7,9 @@ engine load and self-check. A broken artifact fails init here, loudly.
 from __future__ import annotations
 
 import time
-from typing import Any
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 from inference.errors import RequestError
 from inference.features import FeatureSchema

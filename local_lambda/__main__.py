@@ -32,7 +32,8 @@ def build_pools(template: Path, region: str, max_concurrency: int,
     for name, spec in specs.items():
         key = image_name(spec.build_args, spec.docker_context)
         if key not in images:
-            images[key] = build_image(spec.dockerfile, spec.build_args, key, log=log)
+            images[key] = build_image(spec.dockerfile, spec.build_args, key,
+                                      context=spec.docker_context, log=log)
         pools[name] = FunctionPool(spec, images[key], region, max_concurrency)
     return pools
 

@@ -57,6 +57,7 @@ class FunctionSpec:
 def load_functions(template: Path, parameter_overrides: dict[str, str] | None = None
                    ) -> dict[str, FunctionSpec]:
     os.environ.setdefault("SAM_CLI_TELEMETRY", "0")
+    template = template.resolve()  # the SAM CLI then resolves DockerContext to absolute paths
     from samcli.lib.providers.sam_function_provider import SamFunctionProvider
     from samcli.lib.providers.sam_stack_provider import SamLocalStackProvider
 

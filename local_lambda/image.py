@@ -56,9 +56,10 @@ def base_python() -> str:
 
 
 def build_image(dockerfile_path: Path, build_args: dict[str, str], name: str,
-                state_dir: Path = STATE_DIR, log: Log = print) -> LocalImage:
+                context: Path | None = None, state_dir: Path = STATE_DIR,
+                log: Log = print) -> LocalImage:
     dockerfile = read_dockerfile(dockerfile_path)
-    context = dockerfile_path.resolve().parent
+    context = (context or dockerfile_path.parent).resolve()
     runtime_dir = ensure_runtime_client(state_dir, log)
     task_root = state_dir / "images" / f"{name}-{platform.machine()}" / "task"
     staging = task_root.with_name("task.new")
@@ -95,7 +96,7 @@ def ensure_runtime_client(state_dir: Path, log: Log) -> Path:
 
 def tree_digest(root: Path) -> str:
     digest = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix != ".pyc"):
         digest.update(str(path.relative_to(root)).encode() + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
@@ -131,6 +132,9 @@ def _replay_copy(copy: Copy, context: Path, staging: Path, outside: dict[str, Pa
 
 
 def _replay_run(command: str, staging: Path, outside: dict[str, Path], log: Log) -> None:
+    if "compileall" in command:
+        _compile(staging)
+        return
     if "pip install" not in command:
         raise ImageBuildError(f"cannot replay `RUN {command}` of the final image locally")
     words = shlex.split(command.split("&&")[0])
@@ -140,6 +144,14 @@ def _replay_run(command: str, staging: Path, outside: dict[str, Path], log: Log)
         raise ImageBuildError(f"`RUN {command}` installs {requirements}, which no COPY provides")
     flags = [w for w in words if w in ("--require-hashes", "--only-binary=:all:")]
     _pip_install(source, staging, flags, log)
+
+
+def _compile(root: Path) -> None:
+    """Bytecode ahead of time, as the image build does: cold starts then skip compiling."""
+    result = subprocess.run([base_python(), "-m", "compileall", "-q", str(root)],
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        raise ImageBuildError(f"compileall failed:\n{result.stdout}{result.stderr}")
 
 
 def _build_model_library(context: Path, destination: Path, state_dir: Path, log: Log) -> None:
@@ -160,7 +172,7 @@ def _pip_install(requirements: Path, target: Path, flags: list[str], log: Log) -
     log(f"installing {requirements.name} into {target}")
     result = subprocess.run(
         [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-         "--no-compile", "--target", str(target), "-r", str(requirements), *flags],
+         "--target", str(target), "-r", str(requirements), *flags],
         capture_output=True, text=True, env={**os.environ, "PIP_NO_INPUT": "1"})
     if result.returncode != 0:
         raise ImageBuildError(f"pip could not install {requirements}:\n{result.stderr[-3000:]}")

@@ -7,9 +7,7 @@ real artifacts and load `app/app.py` exactly as the Lambda runtime would (module
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
-import os
 import platform
 import sys
 from collections.abc import Iterator
@@ -29,6 +27,8 @@ ENGINES = ("compiled", "xgboost")
 
 if str(APP_DIR) not in sys.path:
     sys.path.insert(0, str(APP_DIR))
+
+from local_lambda.inprocess import load_handler_module  # noqa: E402
 
 
 def load_event(path: Path) -> Any:
@@ -62,20 +62,7 @@ def engine_env(engine: str, **extra: str) -> dict[str, str]:
 
 def import_handler_module(env: dict[str, str], name: str) -> ModuleType:
     """Import app/app.py under `name` with `env`, as a fresh Lambda init would."""
-    saved = {key: os.environ.get(key) for key in env}
-    os.environ.update(env)
-    try:
-        spec = importlib.util.spec_from_file_location(name, APP_DIR / "app.py")
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    return load_handler_module(APP_DIR / "app.py", env, name)
 
 
 @pytest.fixture(scope="session", params=ENGINES)

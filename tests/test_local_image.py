@@ -14,7 +14,7 @@ def test_compiled_image_holds_the_handler_package_model_and_library_only(tmp_pat
     image = build_image(APP_DIR / "Dockerfile", {"ENGINE": "compiled"}, "compiled-test",
                         state_dir=tmp_path, log=lambda _: None)
     files = sorted(str(p.relative_to(image.task_root)) for p in image.task_root.rglob("*")
-                   if p.is_file())
+                   if p.is_file() and p.suffix != ".pyc")
     assert files[0] == "app.py"
     assert {"lib/libmodel.so", "model/metadata.json", "model/model.ubj"} <= set(files)
     assert all(f.startswith(("app.py", "lib/", "model/", "inference/")) for f in files)

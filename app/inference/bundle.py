@@ -6,11 +6,14 @@ match the metadata stops init with a message that says which file and what to do
 
 from __future__ import annotations
 
-import hashlib
 import json
-from dataclasses import dataclass
+from collections import namedtuple
 from pathlib import Path
-from typing import Any
+
+try:  # CPython's built-in SHA-256: hashlib would load OpenSSL at every cold start
+    from _sha2 import sha256
+except ImportError:  # pragma: no cover - other interpreters
+    from hashlib import sha256
 
 from .errors import ArtifactError
 
@@ -18,19 +21,14 @@ METADATA_FILE = "metadata.json"
 RETRAIN_HINT = "run `make model` to (re)train and write the artifacts"
 
 
-@dataclass(frozen=True)
-class ModelBundle:
-    model_dir: Path
-    model_path: Path
-    model_version: str
-    model_sha256: str
-    feature_names: tuple[str, ...]
-    class_names: tuple[str, ...]
-    class_codes: dict[str, str]
-    threshold: float
-    self_check_rows: tuple[tuple[float, ...], ...]
-    self_check_probabilities: tuple[float, ...]
-    metadata: dict[str, Any]
+_FIELDS = ("model_dir model_path model_version model_sha256 feature_names class_names "
+           "class_codes threshold self_check_rows self_check_probabilities metadata")
+
+
+class ModelBundle(namedtuple("ModelBundle", _FIELDS)):
+    """The verified artifacts: paths, version, checksum, names, threshold, self-check rows."""
+
+    __slots__ = ()
 
     @property
     def num_features(self) -> int:
@@ -38,7 +36,7 @@ class ModelBundle:
 
 
 def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
+    digest = sha256()
     with path.open("rb") as stream:
         for chunk in iter(lambda: stream.read(1 << 20), b""):
             digest.update(chunk)

@@ -13,7 +13,9 @@ import math
 import operator
 from array import array
 from collections.abc import Mapping, Sequence
-from typing import Any
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 from .errors import (
     DuplicateFeature,

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any, TextIO
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, TextIO
 
 from .jsontext import json_string
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import platform
 from array import array
-from typing import Any
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 from .bundle import ModelBundle, load_bundle
 from .engines import Engine, load_engine

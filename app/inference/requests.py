@@ -15,10 +15,13 @@ import base64
 import binascii
 import json
 from array import array
+from collections import namedtuple
 from collections.abc import Callable
-from dataclasses import dataclass
 from enum import Enum
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 from .errors import (
     BatchTooLarge,
@@ -49,17 +52,9 @@ class Shape(Enum):
     DESCRIBE = "describe"
 
 
-@dataclass(frozen=True)
-class Limits:
-    max_batch_rows: int
-    max_request_bytes: int
-
-
-@dataclass(frozen=True)
-class PredictionRequest:
-    shape: Shape
-    values: array
-    n_rows: int
+# Plain named tuples: dataclasses would import `inspect` at every cold start.
+Limits = namedtuple("Limits", "max_batch_rows max_request_bytes")
+PredictionRequest = namedtuple("PredictionRequest", "shape values n_rows")
 
 
 def transport_of(event: Any) -> Transport:

@@ -15,7 +15,9 @@ from __future__ import annotations
 import json
 import math
 from array import array
-from typing import Any
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 from .errors import RequestError
 from .predictor import Predictor

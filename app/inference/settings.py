@@ -6,8 +6,8 @@ The rest of the code receives these values and never reads `os.environ` itself.
 from __future__ import annotations
 
 import os
+from collections import namedtuple
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 ENGINES = ("compiled", "xgboost")
@@ -17,14 +17,13 @@ DEFAULT_MAX_REQUEST_BYTES = 6 * 1024 * 1024
 DEFAULT_MAX_BATCH_ROWS = 10_000
 
 
-@dataclass(frozen=True)
-class Settings:
-    engine: str
-    model_dir: Path
-    library_path: Path
-    max_batch_rows: int
-    max_request_bytes: int
-    xgboost_threads: int
+_FIELDS = "engine model_dir library_path max_batch_rows max_request_bytes xgboost_threads"
+
+
+class Settings(namedtuple("Settings", _FIELDS)):
+    """engine, model_dir, library_path, max_batch_rows, max_request_bytes, xgboost_threads."""
+
+    __slots__ = ()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -6,11 +6,15 @@ class index 1 per row. It is chosen once, at init, by name.
 
 from __future__ import annotations
 
-from array import array
-from typing import Protocol
-
 from ..bundle import ModelBundle
 from ..settings import Settings
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # the protocols are for readers and type checkers; typing costs a cold start
+    from array import array
+    from typing import Protocol
+else:
+    Protocol = object
 
 
 class Engine(Protocol):

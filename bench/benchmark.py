@@ -1,0 +1,292 @@
+"""`make bench`: the naive handler, the xgboost engine and the compiled engine, side by side.
+
+Everything is measured in the same run, in rounds, and reported as medians with min/max over
+rounds and as ratios against the naive handler (the machine is shared and noisy: absolute
+times move, ratios much less). Warm timings call `lambda_handler` in this process and include
+the runtime client's marshalling of the answer; cold starts go through the local runtime
+(the Runtime Interface Emulator and awslambdaric, a fresh process each time); peak RSS is the
+worker's VmHWM as its REPORT line gives it; runtime size counts the files each image adds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from awslambdaric.lambda_runtime_marshaller import LambdaMarshaller  # noqa: E402
+
+from lambda_compare.samples import dataset_rows  # noqa: E402
+from local_lambda.functions import load_functions  # noqa: E402
+from local_lambda.image import build_image, image_name  # noqa: E402
+from local_lambda.inprocess import load_handler_module  # noqa: E402
+from local_lambda.worker import Worker  # noqa: E402
+
+MODEL_DIR = ROOT / "app" / "model"
+STATE = ROOT / ".bench"
+VARIANTS = ("naive", "xgboost", "compiled")
+FUNCTIONS = {"naive": "NaiveFunction", "xgboost": "XGBoostEngineFunction",
+             "compiled": "CompiledEngineFunction"}
+BATCHES = (1, 100, 10_000)
+MARSHAL = LambdaMarshaller().marshal_response
+
+
+class Quiet:
+    """Handlers log a line per request; the benchmark keeps them out of its table."""
+
+    def write(self, _text: str) -> int:
+        return 0
+
+    def flush(self) -> None:
+        pass
+
+
+def url_event(rows: list[list[float]]) -> dict[str, Any]:
+    return {"version": "2.0", "requestContext": {"http": {"method": "POST"}},
+            "body": json.dumps({"instances": rows}), "isBase64Encoded": False}
+
+
+def load_variants(model_dir: Path, library: Path, tag: str) -> dict[str, Callable]:
+    env = {"MODEL_DIR": str(model_dir), "MODEL_LIBRARY": str(library)}
+    saved, sys.stdout = sys.stdout, Quiet()
+    try:
+        naive = load_handler_module(ROOT / "bench" / "naive" / "naive_handler.py",
+                                    {"LAMBDA_TASK_ROOT": str(model_dir)}, f"naive_{tag}")
+        engines = {engine: load_handler_module(ROOT / "app" / "app.py",
+                                               {**env, "INFERENCE_ENGINE": engine},
+                                               f"app_{engine}_{tag}")
+                   for engine in ("xgboost", "compiled")}
+    finally:
+        sys.stdout = saved
+    for module in engines.values():
+        module.LOG._stream = Quiet()
+    return {"naive": naive.lambda_handler, **{k: m.lambda_handler for k, m in engines.items()}}
+
+
+def timed(handler: Callable, event: Any, calls: int) -> list[float]:
+    """Seconds per call: the handler and the runtime client's marshalling of its answer."""
+    times = []
+    for _ in range(calls):
+        started = time.perf_counter()
+        MARSHAL(handler(event, None))
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def rounds(measure: Callable[[], float], count: int) -> dict[str, float]:
+    values = [measure() for _ in range(count)]
+    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
+
+
+def warm_single(handlers: dict[str, Callable], event: Any, count: int) -> dict[str, Any]:
+    result = {}
+    for name, handler in handlers.items():
+        calls = 2000 if name == "compiled" else 300
+        timed(handler, event, 50)
+        samples: list[list[float]] = []
+
+        def one_round() -> float:
+            times = sorted(timed(handler, event, calls))
+            samples.append(times)
+            return times[len(times) // 2] * 1e6
+
+        p50 = rounds(one_round, count)
+        p99 = statistics.median(t[int(len(t) * 0.99)] * 1e6 for t in samples)
+        result[name] = {"p50_us": p50, "p99_us": p99}
+    return result
+
+
+def batch_throughput(handlers: dict[str, Callable], rows: list[list[float]], count: int,
+                     sizes: tuple[int, ...] = BATCHES) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for size in sizes:
+        event = url_event([rows[i % len(rows)] for i in range(size)])
+        calls = max(3, min(200, 20_000 // size))
+        for name, handler in handlers.items():
+            timed(handler, event, 2)
+
+            def one_round(handler: Callable = handler) -> float:
+                return size / statistics.median(timed(handler, event, calls))
+
+            result.setdefault(name, {})[str(size)] = rounds(one_round, count)
+    return result
+
+
+def cold_starts(count: int, log: Callable[[str], None]) -> dict[str, Any]:
+    specs = load_functions(ROOT / "bench" / "template.yaml")
+    event = (ROOT / "events" / "event-features-positional.json").read_bytes()
+    batch = json.dumps(url_event(dataset_rows(MODEL_DIR / "parity.csv") * 18)).encode()
+    result = {}
+    for variant, function in FUNCTIONS.items():
+        spec = specs[function]
+        image = build_image(spec.dockerfile, spec.build_args,
+                            image_name(spec.build_args, spec.docker_context),
+                            context=spec.docker_context, log=log)
+        first_answers, inits, peaks = [], [], []
+        for _ in range(count):
+            started = time.perf_counter()
+            worker = Worker(spec, image)
+            try:
+                outcome = worker.invoke(event)
+                first_answers.append((time.perf_counter() - started) * 1000)
+                inits.append(outcome.report.init_duration_ms or 0.0)
+                for _ in range(20):
+                    worker.invoke(event)
+                warm_peak = worker.peak_rss_mb()
+                worker.invoke(batch)
+                peaks.append((warm_peak, worker.peak_rss_mb()))
+            finally:
+                worker.stop()
+        result[variant] = {
+            "first_response_ms": _spread(first_answers),
+            "init_duration_ms": _spread(inits),
+            "peak_rss_warm_mb": max(p[0] for p in peaks),
+            "peak_rss_after_10k_batch_mb": max(p[1] for p in peaks),
+            "runtime_files_mb": _tree_mb(image.task_root),
+        }
+    return result
+
+
+def _spread(values: list[float]) -> dict[str, float]:
+    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
+
+
+def _tree_mb(root: Path) -> float:
+    return sum(p.stat().st_size for p in root.rglob("*") if p.is_file()) / 1e6
+
+
+def large_model(rows: list[list[float]], count: int, log: Callable[[str], None]
+                ) -> dict[str, Any]:
+    """The 1000-tree model (train-code's --rounds 1000 --early-stopping 0)."""
+    model_dir = STATE / "model-1000"
+    if not (model_dir / "metadata.json").is_file():
+        log("training the 1000-tree model")
+        subprocess.run([sys.executable, str(ROOT / "train-code" / "train.py"), "--rounds", "1000",
+                        "--early-stopping", "0", "--output-dir", str(model_dir)], check=True,
+                       capture_output=True)
+    out = STATE / "native-1000"
+    log("compiling the 1000-tree model")
+    subprocess.run(["make", "-s", "-C", str(ROOT / "app" / "native"), "check", f"OUT={out}",
+                    f"MODEL_DIR={model_dir}"], check=True, capture_output=True)
+    handlers = load_variants(model_dir, out / "libmodel.so", "1000")
+    single = {"features": rows[0]}
+    return {"warm_single": warm_single(handlers, single, count),
+            "batch": batch_throughput(handlers, rows, count)}
+
+
+def table(report: dict[str, Any]) -> str:
+    lines = []
+    head = f"{'metric':<40}" + "".join(f"{v:>16}" for v in VARIANTS) + f"{'naive/compiled':>16}"
+    lines += [head, "-" * len(head)]
+
+    def row(label: str, values: dict[str, float], unit: str, higher_is_better: bool = False,
+            digits: int = 1) -> None:
+        cells = "".join(f"{values[v]:>{16 - len(unit)}.{digits}f}{unit}" for v in VARIANTS)
+        ratio = values["compiled"] / values["naive"] if higher_is_better else (
+            values["naive"] / values["compiled"])
+        lines.append(f"{label:<40}{cells}{ratio:>15.1f}×")
+
+    def spread(label: str, values: dict[str, dict[str, float]], unit: str, **kw: Any) -> None:
+        row(label, {v: values[v]["median"] for v in VARIANTS}, unit, **kw)
+        lines.append(f"{'   min–max over rounds':<40}" + "".join(
+            f"{values[v]['min']:>7.1f}–{values[v]['max']:<8.1f}" for v in VARIANTS))
+
+    warm = report["warm_single"]
+    spread("warm single row p50 (µs)", {v: warm[v]["p50_us"] for v in VARIANTS}, "")
+    row("warm single row p99 (µs)", {v: warm[v]["p99_us"] for v in VARIANTS}, "")
+    for size in BATCHES:
+        spread(f"batch {size:>6} rows: rows/s (thousands)",
+               {v: {k: x / 1000 for k, x in report["batch"][v][str(size)].items()}
+                for v in VARIANTS}, "", higher_is_better=True)
+    if "cold" in report:
+        cold = report["cold"]
+        spread("cold start: first response (ms)",
+               {v: cold[v]["first_response_ms"] for v in VARIANTS}, "")
+        spread("cold start: Init Duration (ms)", {v: cold[v]["init_duration_ms"] for v in VARIANTS},
+               "")
+        row("peak RSS, warm (MB)", {v: cold[v]["peak_rss_warm_mb"] for v in VARIANTS}, "",
+            digits=0)
+        row("peak RSS after a 10k-row batch (MB)",
+            {v: cold[v]["peak_rss_after_10k_batch_mb"] for v in VARIANTS}, "", digits=0)
+        row("files added to the base image (MB)",
+            {v: cold[v]["runtime_files_mb"] for v in VARIANTS}, "", digits=2)
+    if "large_model" in report:
+        big = report["large_model"]
+        lines.append("1000-tree model:")
+        spread("  warm single row p50 (µs)",
+               {v: big["warm_single"][v]["p50_us"] for v in VARIANTS}, "")
+        for size in BATCHES:
+            spread(f"  batch {size:>6} rows: rows/s (thousands)",
+                   {v: {k: x / 1000 for k, x in big["batch"][v][str(size)].items()}
+                    for v in VARIANTS}, "", higher_is_better=True)
+    return "\n".join(lines)
+
+
+def crossover_note(report: dict[str, Any]) -> str:
+    notes = []
+    for label, part in (("100-tree", report), ("1000-tree", report.get("large_model"))):
+        if not part:
+            continue
+        for size in BATCHES:
+            xgb = part["batch"]["xgboost"][str(size)]["median"]
+            compiled = part["batch"]["compiled"][str(size)]["median"]
+            if xgb > compiled:
+                notes.append(f"{label} model, {size}-row batches: the xgboost engine is faster "
+                             f"({xgb / compiled:.2f}×)")
+    return "; ".join(notes) or "the compiled engine is faster at every size measured"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--cold-starts", type=int, default=5)
+    parser.add_argument("--skip-cold", action="store_true", help="no local-runtime cold starts")
+    parser.add_argument("--skip-large", action="store_true", help="no 1000-tree model")
+    parser.add_argument("--json", type=Path, default=ROOT / "results" / "bench.json")
+    args = parser.parse_args(argv)
+
+    def log(text: str) -> None:
+        print(f"[bench] {text}", file=sys.stderr, flush=True)
+
+    rows = dataset_rows(MODEL_DIR / "parity.csv")
+    handlers = load_variants(MODEL_DIR, _host_library(), "100")
+    single = json.loads((ROOT / "events" / "event-features-positional.json").read_text())
+    report: dict[str, Any] = {"machine": platform.machine(), "python": platform.python_version(),
+                              "rounds": args.rounds}
+    log("warm single row")
+    report["warm_single"] = warm_single(handlers, single, args.rounds)
+    log("batches")
+    report["batch"] = batch_throughput(handlers, rows, args.rounds)
+    if not args.skip_cold:
+        log("cold starts through the local runtime")
+        report["cold"] = cold_starts(args.cold_starts, log)
+    if not args.skip_large:
+        report["large_model"] = large_model(rows, args.rounds, log)
+    report["crossover"] = crossover_note(report)
+    print(table(report))
+    print(f"xgboost vs compiled: {report['crossover']}")
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"wrote {args.json}")
+    return 0
+
+
+def _host_library() -> Path:
+    out = STATE / "native-100"
+    subprocess.run(["make", "-s", "-C", str(ROOT / "app" / "native"), f"OUT={out}",
+                    f"MODEL_DIR={MODEL_DIR}"], check=True, capture_output=True)
+    return out / "libmodel.so"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
