@@ -10,7 +10,7 @@ HOST_LIB := app/native/build/$(ARCH)/libmodel.so
 # The Lambda images run Python 3.12: use it here too, wherever it is installed.
 PYTHON ?= $(shell tools/find-python 3.12)
 
-.PHONY: help venv model lib demo test lint clean
+.PHONY: help venv scanner model lib demo test clean
 help:
 	@echo "make demo    set up, train, run both functions locally and compare them"
 	@echo "make test    set up and run the test suite"
@@ -25,6 +25,13 @@ $(VENV)/.installed: requirements/*.txt
 	touch $@
 venv: $(VENV)/.installed
 
+SCANNER_VENV ?= .venv-checkov
+$(SCANNER_VENV)/.installed: requirements/security.txt
+	test -x $(SCANNER_VENV)/bin/python || $(PYTHON) -m venv $(SCANNER_VENV)
+	$(SCANNER_VENV)/bin/python -m pip install --quiet -r requirements/security.txt
+	touch $@
+scanner: $(SCANNER_VENV)/.installed
+
 $(MODEL_DIR)/metadata.json: $(VENV)/.installed train-code/*.py
 	$(PY) train-code/train.py --output-dir $(MODEL_DIR)
 model: $(MODEL_DIR)/metadata.json
@@ -36,11 +43,11 @@ lib: $(HOST_LIB)
 demo: venv model
 	$(PY) tools/demo.py
 
-test: venv model lib
-	$(PY) -m pytest $(PYTEST_ARGS)
+test: venv scanner model lib
+	CHECKOV=$(CURDIR)/$(SCANNER_VENV)/bin/checkov $(PY) -m pytest $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) app/native/build .pytest_cache .local-runtime
+	rm -rf $(VENV) $(SCANNER_VENV) app/native/build .pytest_cache .local-runtime .bench
 
 PORT ?= 3001
 FUNCTION ?= XGBoostInferenceArm64Function

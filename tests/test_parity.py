@@ -77,3 +77,17 @@ def test_parity_check_fails_on_a_wrong_probability(tmp_path: Path) -> None:
          f"MODEL_DIR={broken_dir}"], capture_output=True, text=True)
     assert result.returncode != 0
     assert "FAILED" in result.stdout and "(row 9)" in result.stdout
+
+
+def test_a_large_model_still_matches_xgboost_after_compilation(tmp_path: Path) -> None:
+    """Summation order matters in float32: 300 trees drift past 1e-6 unless it is XGBoost's."""
+    import sys
+
+    model_dir = tmp_path / "model-300"
+    subprocess.run([sys.executable, str(APP_DIR.parent / "train-code" / "train.py"), "--rounds",
+                    "300", "--early-stopping", "0", "--output-dir", str(model_dir)],
+                   check=True, capture_output=True)
+    result = subprocess.run(
+        ["make", "-s", "-C", str(NATIVE), "check", f"OUT={tmp_path / 'out'}",
+         f"MODEL_DIR={model_dir}"], capture_output=True, text=True)
+    assert result.returncode == 0 and result.stdout.rstrip().endswith("OK"), result.stdout
