@@ -77,6 +77,7 @@ class Worker:
         self.worker_id = worker_id
         self.generation = spec.revision
         self.invocations = 0
+        self._runtime_pids: list[int] = []
         self._lines: queue.Queue[str | None] = queue.Queue()
         self._port = free_port()
         self._api_port = free_port()
@@ -166,8 +167,12 @@ class Worker:
 
     def peak_rss_mb(self) -> int:
         """The runtime's peak resident set (VmHWM), as Lambda's Max Memory Used counts it."""
+        if not self._runtime_pids or not all(Path(f"/proc/{p}").exists()
+                                             for p in self._runtime_pids):
+            # Scanning /proc is costly under load: only when the runtime process changed.
+            self._runtime_pids = _descendants(self._process.pid)
         peak_kb = 0
-        for pid in _descendants(self._process.pid):
+        for pid in self._runtime_pids:
             try:
                 status = Path(f"/proc/{pid}/status").read_text()
             except OSError:

@@ -26,10 +26,6 @@ from .requests import Shape, Transport
 JSON_HEADERS = {"Content-Type": "application/json"}
 SCALE = 1_000_000_000
 C_ENCODER_MIN_ROWS = 8
-def fixed9(units: int) -> str:
-    return f"{units // SCALE}.{units % SCALE:09d}"
-
-
 class PredictionEncoder:
     def __init__(self, predictor: Predictor) -> None:
         bundle = predictor.bundle
@@ -40,8 +36,8 @@ class PredictionEncoder:
         self._c_encoder = getattr(predictor.engine, "encode_predictions", None)
         self._tail = (f',"model_version":{json.dumps(bundle.model_version)},'
                       f'"engine":{json.dumps(predictor.engine.name)}')
-        probabilities = '"probabilities":{%s:%%s,%s:%%s}}' % (self._negative_json,
-                                                              self._positive_json)
+        probabilities = '"probabilities":{%s:%%d.%%09d,%s:%%d.%%09d}}' % (
+            self._negative_json, self._positive_json)
         self._rows = ('{"label":%s,"class_index":0,%s' % (self._negative_json, probabilities),
                       '{"label":%s,"class_index":1,%s' % (self._positive_json, probabilities))
 
@@ -61,8 +57,11 @@ class PredictionEncoder:
     def python_predictions(self, probabilities: array) -> str:
         threshold, rows, parts = self._threshold, self._rows, []
         for p in probabilities:
-            units = min(max(math.floor(p * 1e9 + 0.5), 0), SCALE)
-            parts.append(rows[p >= threshold] % (fixed9(SCALE - units), fixed9(units)))
+            units = math.floor(p * 1e9 + 0.5)
+            units = 0 if units < 0 else SCALE if units > SCALE else units
+            rest = SCALE - units
+            parts.append(rows[p >= threshold] % (rest // SCALE, rest % SCALE,
+                                                  units // SCALE, units % SCALE))
         return "[" + ",".join(parts) + "]"
 
 
