@@ -53,8 +53,9 @@ PORT ?= 3001
 FUNCTION ?= XGBoostInferenceArm64Function
 EVENT ?= events/event.json
 .PHONY: start-lambda invoke
+EMULATE_ARM64 ?=
 start-lambda: venv model
-	$(PY) -m local_lambda start-lambda --port $(PORT)
+	$(PY) -m local_lambda $(if $(EMULATE_ARM64),--emulate-arm64) start-lambda --port $(PORT)
 
 invoke: venv model
 	$(PY) -m local_lambda invoke $(FUNCTION) --event $(EVENT)

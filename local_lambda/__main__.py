@@ -17,15 +17,16 @@ from typing import Any
 
 from .api import LocalLambda, host_note, make_server, wait_forever
 from .functions import DEFAULT_REGION, load_functions
-from .image import ROOT, build_image, image_name
+from .arm64 import emulated_image
+from .image import ROOT, STATE_DIR, build_image, image_name
 from .pool import FunctionPool
 from .report import tail_log
 
 DEFAULT_PORT = 3001
 
 
-def build_pools(template: Path, region: str, max_concurrency: int,
-                log: Any = print) -> dict[str, FunctionPool]:
+def build_pools(template: Path, region: str, max_concurrency: int, log: Any = print,
+                emulate_arm64: bool = False) -> dict[str, FunctionPool]:
     specs = load_functions(template)
     images: dict[str, Any] = {}
     pools = {}
@@ -34,13 +35,20 @@ def build_pools(template: Path, region: str, max_concurrency: int,
         if key not in images:
             images[key] = build_image(spec.dockerfile, spec.build_args, key,
                                       context=spec.docker_context, log=log)
-        pools[name] = FunctionPool(spec, images[key], region, max_concurrency)
+        image = images[key]
+        if emulate_arm64 and spec.architecture == "arm64":
+            if key + "-arm64" not in images:
+                images[key + "-arm64"] = emulated_image(image, spec.docker_context, STATE_DIR,
+                                                        log)
+            image = images[key + "-arm64"]
+        pools[name] = FunctionPool(spec, image, region, max_concurrency)
     return pools
 
 
 def start_lambda(args: argparse.Namespace) -> int:
     pools = build_pools(args.template, args.region, args.max_concurrency,
-                        log=lambda text: print(f"[local-lambda] {text}", flush=True))
+                        log=lambda text: print(f"[local-lambda] {text}", flush=True),
+                        emulate_arm64=args.emulate_arm64)
     lambda_ = LocalLambda(pools, args.region)
     server = make_server(lambda_, args.port)
     stopping = threading.Event()
@@ -53,7 +61,7 @@ def start_lambda(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     for pool in pools.values():
-        print(f"[local-lambda] {pool.spec.name}: {host_note(pool.spec)}; engine "
+        print(f"[local-lambda] {pool.spec.name}: {host_note(pool.spec, pool.image)}; engine "
               f"{pool.spec.engine}; memory {pool.spec.memory_mb} MB; timeout "
               f"{pool.spec.timeout_s} s; up to {pool.max_concurrency} concurrent", flush=True)
     print(f"[local-lambda] Running on http://127.0.0.1:{args.port} (host {platform.machine()})",
@@ -68,7 +76,8 @@ def start_lambda(args: argparse.Namespace) -> int:
 
 def invoke(args: argparse.Namespace) -> int:
     pools = build_pools(args.template, args.region, 1,
-                        log=lambda text: print(text, file=sys.stderr))
+                        log=lambda text: print(text, file=sys.stderr),
+                        emulate_arm64=args.emulate_arm64)
     pool = pools.get(args.function)
     if pool is None:
         print(f"no function {args.function!r} in {args.template}; functions: "
@@ -80,7 +89,7 @@ def invoke(args: argparse.Namespace) -> int:
     finally:
         for each in pools.values():
             each.close()
-    log_lines = [*outcome.log_lines, outcome.report.line(host_note(pool.spec))]
+    log_lines = [*outcome.log_lines, outcome.report.line(host_note(pool.spec, pool.image))]
     for line in log_lines:
         print(line, file=sys.stderr)
     if args.log_result:
@@ -96,6 +105,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m local_lambda", description=__doc__)
     parser.add_argument("--template", "-t", type=Path, default=ROOT / "template.yaml")
     parser.add_argument("--region", default=DEFAULT_REGION)
+    parser.add_argument("--emulate-arm64", action="store_true",
+                        help="run arm64 functions as real aarch64 code under qemu (slow)")
     commands = parser.add_subparsers(dest="command", required=True)
     start = commands.add_parser("start-lambda", help="serve the Lambda API on 127.0.0.1")
     start.add_argument("--port", "-p", type=int, default=DEFAULT_PORT)

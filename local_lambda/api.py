@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from .functions import FunctionSpec
+from .image import LocalImage
 from .pool import FunctionPool, Throttled
 from .report import tail_log
 
@@ -29,9 +30,12 @@ LIST_PATH = re.compile(r"^/2015-03-31/functions/?$")
 ARN_NAME = re.compile(r"^arn:aws[\w-]*:lambda:[^:]*:\d*:function:([^:]+)(?::.+)?$")
 
 
-def host_note(spec: FunctionSpec) -> str:
+def host_note(spec: FunctionSpec, image: LocalImage) -> str:
     """Said in every REPORT: where the code really ran."""
     host = platform.machine()
+    if image.emulated:
+        return (f"Host Architecture: {host} (local runtime, declared {spec.architecture}, "
+                f"EMULATED {image.machine} under qemu)")
     declared = {"arm64": "aarch64", "x86_64": "x86_64"}.get(spec.architecture, spec.architecture)
     how = "same as declared" if declared == host else f"declared {spec.architecture}, run natively"
     return f"Host Architecture: {host} (local runtime, {how})"
@@ -85,7 +89,8 @@ class LocalLambda:
             "Configuration": self.configuration(pool),
             "Code": {"RepositoryType": "ECR", "ImageUri": f"{image.uri}:latest",
                      "ResolvedImageUri": f"{image.uri}@sha256:{image.digest}"},
-            "Tags": {"local-runtime": "true", "host-architecture": platform.machine()},
+            "Tags": {"local-runtime": "true", "host-architecture": platform.machine(),
+                     "emulated": str(image.emulated).lower()},
         }
 
     def update(self, pool: FunctionPool, request: dict[str, Any]) -> dict[str, Any]:
@@ -208,7 +213,7 @@ class InvokeHandler(BaseHTTPRequestHandler):
         except (RuntimeError, OSError) as error:
             raise ApiError(502, "ServiceException", f"the execution environment failed to "
                                                    f"start: {error}") from None
-        note = host_note(pool.spec)
+        note = host_note(pool.spec, pool.image)
         report_line = outcome.report.line(note)
         log_lines = [*outcome.log_lines, report_line]
         _echo(pool.spec.name, outcome.log_lines, report_line)

@@ -39,11 +39,17 @@ class LocalImage:
     task_root: Path
     runtime_dir: Path
     digest: str
-    python: str
+    python: tuple[str, ...]  # how to start the interpreter (under qemu when emulated)
+    machine: str = platform.machine()
+    emulator: tuple[str, ...] = ()  # prefix that runs the emulator binary itself
 
     @property
     def uri(self) -> str:
         return f"local/{self.name}"
+
+    @property
+    def emulated(self) -> bool:
+        return bool(self.emulator)
 
 
 class ImageBuildError(RuntimeError):
@@ -77,7 +83,7 @@ def build_image(dockerfile_path: Path, build_args: dict[str, str], name: str,
     else:
         shutil.rmtree(task_root, ignore_errors=True)
         staging.rename(task_root)
-    return LocalImage(name, task_root, runtime_dir, digest, base_python())
+    return LocalImage(name, task_root, runtime_dir, digest, (base_python(),))
 
 
 def ensure_runtime_client(state_dir: Path, log: Log) -> Path:

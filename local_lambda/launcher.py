@@ -20,7 +20,7 @@ from pathlib import Path
 from .worker import free_port
 
 READY_MARKER = "Running on http://127.0.0.1:"
-STARTUP_SECONDS = 120.0
+STARTUP_SECONDS = 600.0  # a first --emulate-arm64 run fetches an aarch64 Debian
 
 
 class LocalRuntime:
@@ -44,9 +44,10 @@ class LocalRuntime:
 
 @contextmanager
 def local_runtime(template: Path, port: int | None = None, max_concurrency: int = 8,
-                  echo: bool = False) -> Iterator[LocalRuntime]:
+                  echo: bool = False, emulate_arm64: bool = False) -> Iterator[LocalRuntime]:
     port = port or free_port()
     command = [sys.executable, "-m", "local_lambda", "--template", str(template),
+               *(["--emulate-arm64"] if emulate_arm64 else []),
                "start-lambda", "--port", str(port), "--max-concurrency", str(max_concurrency)]
     process = subprocess.Popen(command, cwd=Path(__file__).resolve().parent.parent,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,

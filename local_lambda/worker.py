@@ -32,7 +32,8 @@ INIT_REPORT = re.compile(r"INIT REPORT\(durationMs: ([\d.]+)\)")
 RTDONE = re.compile(r"INVOKE RTDONE\(status: (\w+).*duration: ([\d.]+)ms\)")
 START_LINE = re.compile(r"^START RequestId: (\S+)")
 REPORT_LINE = re.compile(r"^REPORT RequestId: (\S+)")
-STARTUP_SECONDS = 10.0
+STARTUP_SECONDS = 30.0
+EMULATED_INIT_SECONDS = 120.0
 LOG_GRACE_SECONDS = 2.0
 
 
@@ -83,10 +84,10 @@ class Worker:
         self._api_port = free_port()
         self._process = _SPAWNER.submit(
             subprocess.Popen,
-            [str(rie_binary()), "--log-level", "info",
+            [*image.emulator, str(rie_binary(image.machine)), "--log-level", "info",
              "--runtime-interface-emulator-address", f"127.0.0.1:{self._port}",
              "--runtime-api-address", f"127.0.0.1:{self._api_port}",
-             image.python, "-S", "-m", "awslambdaric", *spec.command],
+             *image.python, "-S", "-m", "awslambdaric", *spec.command],
             cwd=image.task_root, env=self._environment(), stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
             preexec_fn=_die_with_parent,
@@ -116,7 +117,8 @@ class Worker:
     def invoke(self, payload: bytes) -> Outcome:
         self._drain()
         self.invocations += 1
-        deadline = self.spec.timeout_s + 3.0
+        # An emulated INIT takes seconds; the function's own timeout still applies to the invoke.
+        deadline = self.spec.timeout_s + (EMULATED_INIT_SECONDS if self.image.emulated else 3.0)
         status, body, transport_error = None, b"", None
         connection = http.client.HTTPConnection("127.0.0.1", self._port, timeout=deadline)
         try:
