@@ -149,6 +149,10 @@ def _provenance_lines(provenance: dict[str, Any], add: Any) -> None:
             f"{info.get('engine')}; image {info.get('resolved_image_uri') or info.get('image_uri')}")
     for notice in provenance.get("notices", []):
         add(f"NOTE: {notice}")
+    machines = {info.get("ran_on") for info in provenance.get("functions", {}).values()}
+    if len(machines) == 1 and None not in machines and len(provenance.get("functions", {})) > 1:
+        add(f"NOTE: both functions ran on {machines.pop()}: any difference measured between them "
+            "is noise and ordering, not architecture.")
     for warning in provenance.get("warnings", []):
         add(f"WARNING: {warning}")
     if provenance.get("functions") and not provenance.get("warnings"):
