@@ -65,7 +65,6 @@ class Outcome:
     function_error: str | None
     log_lines: list[str]
     report: Report
-    cold: bool
     worker_lost: bool
 
 
@@ -77,7 +76,6 @@ class Worker:
         self.region = region
         self.worker_id = worker_id
         self.generation = spec.revision
-        self.invocations = 0
         self._runtime_pids: list[int] = []
         self._lines: queue.Queue[str | None] = queue.Queue()
         self._port = free_port()
@@ -116,7 +114,6 @@ class Worker:
     # -- invocation ------------------------------------------------------------------------
     def invoke(self, payload: bytes) -> Outcome:
         self._drain()
-        self.invocations += 1
         # An emulated INIT takes seconds; the function's own timeout still applies to the invoke.
         deadline = self.spec.timeout_s + (EMULATED_INIT_SECONDS if self.image.emulated else 3.0)
         status, body, transport_error = None, b"", None
@@ -164,8 +161,7 @@ class Worker:
                                f"RequestId: {request_id} Error: Runtime exited with error: "
                                "signal: killed (memory limit exceeded)"}).encode()
             function_error, lost = "Unhandled", True
-        return Outcome(request_id, body, function_error, lines, report,
-                       cold=init_ms is not None, worker_lost=lost)
+        return Outcome(request_id, body, function_error, lines, report, worker_lost=lost)
 
     def peak_rss_mb(self) -> int:
         """The runtime's peak resident set (VmHWM), as Lambda's Max Memory Used counts it."""
