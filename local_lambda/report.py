@@ -25,8 +25,11 @@ class Report:
 
     @property
     def billed_duration_ms(self) -> int:
-        """Container images bill INIT: a cold start bills ceil(init + duration)."""
-        total = self.duration_ms + (self.init_duration_ms or 0.0)
+        """Container images bill INIT: a cold start bills ceil(init + duration).
+
+        From the figures as printed (2 decimals), so anyone can check the line by hand.
+        """
+        total = round(self.duration_ms, 2) + round(self.init_duration_ms or 0.0, 2)
         return max(1, math.ceil(round(total, 6)))
 
     def line(self, note: str = "") -> str:
