@@ -57,8 +57,14 @@ EMULATE_ARM64 ?=
 start-lambda: venv model
 	$(PY) -m local_lambda $(if $(EMULATE_ARM64),--emulate-arm64) start-lambda --port $(PORT)
 
+# Through a running `make start-lambda` on PORT when there is one; else starts the function.
 invoke: venv model
-	$(PY) -m local_lambda invoke $(FUNCTION) --event $(EVENT)
+	$(PY) tools/invoke.py $(FUNCTION) --event $(EVENT) --port $(PORT)
+
+# The compare tool with the project's environment: make compare ARGS='--endpoint-url ...'
+.PHONY: compare
+compare: venv model
+	$(PY) invoke_x86_64_arm64_lambdas.py $(ARGS)
 
 .PHONY: bench
 bench: venv model

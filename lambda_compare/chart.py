@@ -118,8 +118,7 @@ def _cold_panel(axis: Any, samples: list[Sample], groups: list[Group]) -> None:
     for position, group in enumerate(groups, start=1):
         cold = [s for s in _of(samples, group) if s.cold and s.ok]
         colour = COLOURS.get(group.architecture, "grey")
-        values = [(s.init_duration_ms or s.restore_duration_ms or 0.0, s.forced_cold)
-                  for s in cold]
+        values = [(s.startup_ms or 0.0, s.forced_cold) for s in cold]
         if len(values) >= 5:
             axis.boxplot([[v for v, _ in values]], positions=[position], widths=0.5,
                          showfliers=False, medianprops={"color": "black"})
@@ -131,7 +130,7 @@ def _cold_panel(axis: Any, samples: list[Sample], groups: list[Group]) -> None:
                     [_label(g, g.cold_samples) for g in groups])
     axis.set_xlim(0.4, len(groups) + 0.6)
     axis.set_ylim(bottom=0)
-    axis.set_title("Cold starts: INIT duration (ms), one point each\n"
+    axis.set_title("Cold starts: INIT (or restore) duration (ms), one point each\n"
                    "● forced   ▲ natural (happened while measuring)", fontsize=10)
     axis.set_ylabel("ms")
     axis.grid(axis="y", alpha=0.3)

@@ -157,13 +157,11 @@ def main(argv: list[str] | None = None, lambda_client: Any = None,
 
 
 def run(args: argparse.Namespace, lambda_client: Any, cloudformation: Any) -> int:
+    # Which functions, before any AWS set-up is needed (a stack's outputs need it).
+    targets = None if args.stack_name else choose_targets(args, None)
     if lambda_client is None:
         lambda_client, cloudformation = clients(args)
-    try:
-        targets = resolve_targets(args.arm64, args.x86_64, args.stack_name, args.endpoint_url,
-                                  cloudformation)
-    except TargetError as error:
-        raise UserError("no_targets", str(error), EXIT_NOT_MEASURED) from None
+    targets = targets or choose_targets(args, cloudformation)
     payload, rows = build_payload(args)
 
     provenance = collect(lambda_client, targets, swept_memory=bool(args.memories),
@@ -211,6 +209,14 @@ def run(args: argparse.Namespace, lambda_client: Any, cloudformation: Any) -> in
     if measurement.interrupted:
         return EXIT_INTERRUPTED
     return unmeasured_status(targets, groups)
+
+
+def choose_targets(args: argparse.Namespace, cloudformation: Any) -> list[Target]:
+    try:
+        return resolve_targets(args.arm64, args.x86_64, args.stack_name, args.endpoint_url,
+                               cloudformation)
+    except TargetError as error:
+        raise UserError("no_targets", str(error), EXIT_USAGE) from None
 
 
 def report_notes(provenance: Provenance, groups: list[Group], args: argparse.Namespace

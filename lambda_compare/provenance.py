@@ -159,7 +159,11 @@ def describe(client: Any, target: Target) -> dict[str, Any]:
     try:
         response = client.invoke(FunctionName=target.function, Payload=DESCRIBE_PAYLOAD)
         document = json.loads(response["Payload"].read() or b"null")
-    except (ClientError, BotoCoreError, ValueError) as error:
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in NOT_FOUND_CODES:
+            raise  # no such function: nothing to measure
+        return {"error": f"describe request failed: {error}"}
+    except (BotoCoreError, ValueError) as error:
         return {"error": f"describe request failed: {error}"}
     if response.get("FunctionError") or not isinstance(document, dict) or "error" in document:
         return {"error": f"describe request refused: {str(document)[:200]}"}

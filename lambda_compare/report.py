@@ -164,23 +164,27 @@ def _recommendation_lines(recommendation: dict[str, Any], add: Any) -> None:
     aspects = {"cheapest": ("cost",), "fastest": ("speed",), "balanced": ("cost", "speed")}
     for goal, wanted in aspects.items():
         pick = recommendation[goal]
-        parts = [_aspect_text(aspect, pick[aspect]) for aspect in wanted if aspect in pick]
-        main = pick.get(wanted[0], {})
+        figures = [(aspect, pick[aspect]) for aspect in wanted if aspect in pick]
+        parts = [_aspect_text(aspect, f) for aspect, f in figures]
         head = f"{pick['architecture']} @ {pick['memory_mb']} MB"
-        if main and not main["meaningful"]:
-            head = (f"no meaningful difference in {'cost' if wanted[0] == 'cost' else 'speed'}"
-                    f" — {head} and {pick['versus']} are within noise ({main['why_not']}); "
-                    f"either will do")
-            parts = [p for p in parts[1:]]
+        if figures and not any(f["meaningful"] for _, f in figures):
+            what = " or ".join(aspect for aspect, _ in figures)
+            why = "; ".join(f["why_not"] for _, f in figures)
+            head = (f"no meaningful difference in {what} — {head} and {pick['versus']} are "
+                    f"within noise ({why}); either will do; e.g. {head}")
+            parts = []
         add(f"Recommendation ({goal}): {head} — ${pick['cost_per_million_predictions']:.4g} "
             f"per 1M predictions, warm p50 {pick['warm_p50_ms']:.2f} ms"
-            + (f"; {', '.join(parts)} than {pick['versus']}" if parts else ""))
+            + (f"; {' and '.join(parts)} than {pick['versus']}" if parts else ""))
 
 
 def _aspect_text(aspect: str, figures: dict[str, Any]) -> str:
-    words = {("cost", True): "cheaper", ("cost", False): "dearer",
-             ("speed", True): "faster", ("speed", False): "slower"}
-    text = f"{figures['by']:.1%} {words[(aspect, figures['better'])]}"
+    """Never a negative number: the pick is cheaper or dearer, faster or slower."""
+    if aspect == "cost":
+        text = f"{figures['by']:.1%} {'cheaper' if figures['better'] else 'dearer'}"
+    else:
+        ratio = figures["ratio"]
+        text = (f"{1 / ratio:.2f}× faster" if figures["better"] else f"{ratio:.2f}× slower")
     return text if figures["meaningful"] else f"{text} (within noise)"
 
 

@@ -45,6 +45,12 @@ class Sample:
         return self.init_duration_ms is not None or self.restore_duration_ms is not None
 
     @property
+    def startup_ms(self) -> float | None:
+        """INIT Duration, or for a SnapStart function its Restore Duration."""
+        return self.init_duration_ms if self.init_duration_ms is not None \
+            else self.restore_duration_ms
+
+    @property
     def warm(self) -> bool:
         """A measured invocation that reused an environment: the only kind in warm statistics."""
         return self.ok and self.phase == "warm" and not self.cold

@@ -86,7 +86,7 @@ class RatioEstimate:
     def why_not_meaningful(self, min_effect: float) -> str:
         if not self.significant:
             return f"its {self.confidence:.0%} CI {self.low:.3f}–{self.high:.3f} includes 1"
-        return f"{self.effect:.1%} apart, below the {min_effect:.0%} that counts (--min-effect)"
+        return f"{self.effect:.1%} apart, below the --min-effect of {min_effect:.0%}"
 
     def verdict(self, min_effect: float = DEFAULT_MIN_EFFECT, numerator: str = "arm64",
                 denominator: str = "x86_64", quality: str = "faster") -> str:

@@ -93,7 +93,7 @@ def _group(architecture: str, memory_mb: int, samples: list[Sample], prices: Pri
         retries=sum(s.retries for s in samples), source=source,
         warm_duration=summarize(warm_durations(warm)),
         warm_billed=summarize(warm_billed), warm_client=summarize([s.client_ms for s in warm]),
-        cold_init=summarize([s.init_duration_ms for s in cold]),
+        cold_init=summarize([s.startup_ms for s in cold if s.startup_ms is not None]),
         cold_billed=summarize(cold_billed), cold_samples=len(cold),
         natural_cold_samples=len(natural_cold), unforced_samples=len(unforced),
         observed_cold_rate=observed, cold_rate_used=rate if cold_billed else 0.0,
