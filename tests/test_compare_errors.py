@@ -12,7 +12,6 @@ from botocore.exceptions import NoRegionError
 from botocore.stub import Stubber
 
 from conftest import ROOT
-from lambda_compare import errors
 from lambda_compare.cli import main
 from local_lambda import arm64
 from local_lambda.__main__ import main as local_lambda_main
@@ -20,6 +19,8 @@ from local_lambda.launcher import local_runtime
 from local_lambda.worker import free_port
 
 TARGETS = ["--arm64", "arm-fn", "--x86-64", "x86-fn"]
+# The exit codes the README documents.
+EXIT_AWS_SETUP, EXIT_UNAVAILABLE, EXIT_NOT_FOUND, EXIT_THROTTLED = 3, 4, 5, 6
 
 
 @pytest.fixture()
@@ -43,19 +44,19 @@ def one_line(capsys, code: str) -> str:
 
 
 def test_no_region(no_aws_setup, capsys) -> None:
-    assert main(TARGETS) == errors.EXIT_AWS_SETUP
+    assert main(TARGETS) == EXIT_AWS_SETUP
     assert "--region" in one_line(capsys, "no_region")
 
 
 def test_no_credentials_with_a_stack_name(no_aws_setup, capsys) -> None:
-    assert main(["--region", "us-east-1", "--stack-name", "s"]) == errors.EXIT_AWS_SETUP
+    assert main(["--region", "us-east-1", "--stack-name", "s"]) == EXIT_AWS_SETUP
     assert "aws configure" in one_line(capsys, "no_credentials")
 
 
 def test_unreachable_endpoint_fails_fast(capsys) -> None:
     started = time.monotonic()
     code = main(["--endpoint-url", f"http://127.0.0.1:{free_port()}"])
-    assert code == errors.EXIT_UNAVAILABLE
+    assert code == EXIT_UNAVAILABLE
     assert time.monotonic() - started < 5
     assert "make start-lambda" in one_line(capsys, "endpoint_unreachable")
 
@@ -63,7 +64,7 @@ def test_unreachable_endpoint_fails_fast(capsys) -> None:
 def test_function_not_found_on_the_local_runtime(capsys) -> None:
     with local_runtime(ROOT / "template.yaml", max_concurrency=1) as running:
         code = main(["--endpoint-url", running.endpoint_url, "--arm64", "NoSuchFunction"])
-    assert code == errors.EXIT_NOT_FOUND
+    assert code == EXIT_NOT_FOUND
     assert "NoSuchFunction" in one_line(capsys, "function_not_found")
 
 
@@ -78,9 +79,9 @@ def stubbed(operation: str, error_code: str, status: int):
 
 
 @pytest.mark.parametrize("error_code, status, exit_status, code", [
-    ("AccessDeniedException", 403, errors.EXIT_NOT_FOUND, "access_denied"),
-    ("TooManyRequestsException", 429, errors.EXIT_THROTTLED, "throttled"),
-    ("ResourceNotFoundException", 404, errors.EXIT_NOT_FOUND, "function_not_found"),
+    ("AccessDeniedException", 403, EXIT_NOT_FOUND, "access_denied"),
+    ("TooManyRequestsException", 429, EXIT_THROTTLED, "throttled"),
+    ("ResourceNotFoundException", 404, EXIT_NOT_FOUND, "function_not_found"),
 ])
 def test_aws_refusals(capsys, error_code, status, exit_status, code) -> None:
     lam = stubbed("get_function", error_code, status)
@@ -103,7 +104,7 @@ def test_throttled_on_every_invocation_beyond_retries(capsys) -> None:
         code = main([*TARGETS, "-n", "1", "--warmup", "0"], lambda_client=lam,
                     cloudformation=None)
     captured = capsys.readouterr()
-    assert code == errors.EXIT_THROTTLED
+    assert code == EXIT_THROTTLED
     assert captured.err.splitlines()[-1].endswith("[throttled]")
 
 
@@ -115,7 +116,7 @@ def test_debug_shows_the_traceback(no_aws_setup) -> None:
 def test_emulation_unavailable(monkeypatch, capsys) -> None:
     monkeypatch.setitem(arm64.TOOLS, "no-such-cross-tool", "no-such-package")
     code = local_lambda_main(["--emulate-arm64", "invoke", "XGBoostInferenceArm64Function"])
-    assert code == errors.EXIT_UNAVAILABLE
+    assert code == EXIT_UNAVAILABLE
     err = capsys.readouterr().err.splitlines()[-1]
     assert err.startswith("error: --emulate-arm64 needs no-such-cross-tool")
     assert err.endswith("[emulation_unavailable]")
@@ -131,6 +132,6 @@ def test_demo_says_in_one_line_when_the_local_runtime_cannot_start(monkeypatch, 
     real = demo.local_runtime
     monkeypatch.setattr(demo, "local_runtime", lambda _template, port: real(broken, port=port))
     monkeypatch.setattr(demo, "RESULTS", tmp_path / "results")
-    assert demo.main() == errors.EXIT_UNAVAILABLE
+    assert demo.main() == EXIT_UNAVAILABLE
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "[local_runtime_unavailable]" in err
