@@ -133,7 +133,7 @@ def check_consistency(samples: list[Sample]) -> Consistency:
         if len(sample.probabilities) != len(other.probabilities or []):
             mismatches += 1
             continue
-        diff = max((abs(a - b) for a, b in zip(sample.probabilities, other.probabilities)),
+        diff = max((abs(a - b) for a, b in zip(sample.probabilities, other.probabilities or [])),
                    default=0.0)
         worst = max(worst, diff)
         label_differs = sample.labels != other.labels
