@@ -31,7 +31,8 @@ def write_chart(path: Path, samples: list[Sample], groups: list[Group],
     _warm_panel(figure.add_subplot(grid[1, 0]), samples, groups)
     _cold_panel(figure.add_subplot(grid[1, 1]), samples, groups)
     _cost_panel(figure.add_subplot(grid[1, 2]), groups)
-    figure.suptitle(_title(document), fontsize=12, fontweight="bold", y=0.985)
+    figure.subplots_adjust(top=0.93)
+    figure.suptitle(_title(document), fontsize=12, fontweight="bold", y=0.975)
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=100, bbox_inches="tight")
     plt.close(figure)
@@ -85,6 +86,7 @@ def _label(group: Group, n: int) -> str:
 
 
 def _warm_panel(axis: Any, samples: list[Sample], groups: list[Group]) -> None:
+    import matplotlib.ticker
     data, labels, colours = [], [], []
     for group in groups:
         values = [s.duration_ms for s in _of(samples, group) if s.warm
@@ -99,17 +101,19 @@ def _warm_panel(axis: Any, samples: list[Sample], groups: list[Group]) -> None:
     for patch, colour in zip(boxes["boxes"], colours):
         patch.set_facecolor(colour)
         patch.set_alpha(0.45)
-    upper = [sorted(v)[int(0.98 * (len(v) - 1))] for v in data if v and v[0] == v[0]]
-    if upper:
-        limit = max(upper) * 1.25
-        hidden = sum(1 for v in data for x in v if x > limit)
-        axis.set_ylim(0, limit)
-        if hidden:
-            axis.text(0.98, 0.98, f"{hidden} slower samples above the axis", ha="right",
-                      va="top", fontsize=8, transform=axis.transAxes)
-    axis.set_title("Warm invocations: Duration (ms)\nbox = middle half, line = median",
+    measured = [v for v in data if v and v[0] == v[0]]
+    spread = max((max(v) / max(sorted(v)[len(v) // 2], 1e-9) for v in measured), default=1.0)
+    scale = ""
+    if spread > 8:  # a long tail would flatten the boxes: show every sample on a log axis
+        axis.set_yscale("log")
+        axis.yaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
+        scale = ", log scale"
+    axis.set_title(f"Warm invocations: Duration (ms{scale})\nbox = middle half, line = median, "
+                   "dots = outliers",
                    fontsize=10)
     axis.set_ylabel("ms (lower is better)")
+    if not scale:
+        axis.set_ylim(bottom=0)
     axis.grid(axis="y", alpha=0.3)
 
 
@@ -147,10 +151,11 @@ def _cost_panel(axis: Any, groups: list[Group]) -> None:
     for index, group in enumerate(groups):
         if group.cost:
             total = duration[index] + fee[index]
-            axis.annotate(f"${total:.4g}\nfee {group.cost.request_fee_share:.0%}",
+            axis.annotate(f"${total:.4g}\nrequest fee {group.cost.request_fee_share:.0%}\n"
+                          f"cold starts {group.cold_rate_used:.1%}",
                           (index, total), ha="center", va="bottom", fontsize=8)
-    axis.set_ylim(0, max([d + f for d, f in zip(duration, fee)] + [1e-12]) * 1.45)
-    axis.set_title("Cost per 1M predictions (USD)\nincl. cold starts at the rate used",
+    axis.set_ylim(0, max([d + f for d, f in zip(duration, fee)] + [1e-12]) * 1.55)
+    axis.set_title("Cost per 1M predictions (USD)\nincl. cold starts at the rate shown",
                    fontsize=10)
     axis.legend(fontsize=8, loc="upper center", ncol=1, framealpha=0.9)
     axis.grid(axis="y", alpha=0.3)

@@ -151,7 +151,9 @@ def _group_lines(g: Group, add: Any) -> None:
         add(f"{g.key}: cost at cold-start rate {g.cold_rate_used:.2%}, {g.rows} "
             f"prediction{'s' if g.rows != 1 else ''} per invocation: mean billed "
             f"{g.cost.mean_billed_ms:.2f} ms, request fee {g.cost.request_fee_share:.0%} of "
-            "the cost")
+            "the cost" + ("" if g.observed_cold_rate or not g.cold_samples else
+                          "; no cold start happened on its own: --cold-start-rate R prices "
+                          "them at your traffic's rate"))
     if g.cold_billed and g.warm_billed:
         add(f"{g.key}: a cold start bills {g.cold_billed.mean:.0f} ms on average (INIT "
             f"included), {g.cold_billed.mean / g.warm_billed.mean:.0f}× a warm invocation")
