@@ -28,8 +28,11 @@ def write_chart(path: Path, samples: list[Sample], groups: list[Group],
     grid = figure.add_gridspec(2, 3, height_ratios=[0.9, 4], hspace=0.3, wspace=0.28)
     banner = figure.add_subplot(grid[0, :])
     _banner(banner, document)
-    _warm_panel(figure.add_subplot(grid[1, 0]), samples, groups)
-    _cold_panel(figure.add_subplot(grid[1, 1]), samples, groups)
+    _warm_panel(figure.add_subplot(grid[1, 0]), samples, groups,
+                "client-side time" if document["timing_source"] == "client" else "Duration")
+    _cold_panel(figure.add_subplot(grid[1, 1]), samples, groups,
+                "client-side timing cannot see INIT" if document["timing_source"] == "client"
+                else "--cold-starts K forces some")
     _cost_panel(figure.add_subplot(grid[1, 2]), groups)
     figure.subplots_adjust(top=0.93)
     figure.suptitle(_title(document), fontsize=12, fontweight="bold", y=0.975)
@@ -44,7 +47,7 @@ def _title(document: dict[str, Any]) -> str:
     provenance = document["provenance"]
     if provenance.get("local"):
         machines = sorted({str(f.get("ran_on")) for f in provenance["functions"].values()})
-        parts.append(f"LOCAL runtime, ran on {' and '.join(machines)}")
+        parts.append(f"LOCAL endpoint, ran on {' and '.join(machines)}")
     parts.append("client-side timing (Tail refused)" if document["timing_source"] == "client"
                  else "timing from REPORT lines")
     return " — ".join(parts)
@@ -85,7 +88,7 @@ def _label(group: Group, n: int) -> str:
     return f"{group.architecture}\n{group.memory_mb or '?'} MB\nn={n}"
 
 
-def _warm_panel(axis: Any, samples: list[Sample], groups: list[Group]) -> None:
+def _warm_panel(axis: Any, samples: list[Sample], groups: list[Group], measure: str) -> None:
     import matplotlib.ticker
     data, labels, colours = [], [], []
     for group in groups:
@@ -108,7 +111,7 @@ def _warm_panel(axis: Any, samples: list[Sample], groups: list[Group]) -> None:
         axis.set_yscale("log")
         axis.yaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
         scale = ", log scale"
-    axis.set_title(f"Warm invocations: Duration (ms{scale})\nbox = middle half, line = median, "
+    axis.set_title(f"Warm invocations: {measure} (ms{scale})\nbox = middle half, line = median, "
                    "dots = outliers",
                    fontsize=10)
     axis.set_ylabel("ms (lower is better)")
@@ -117,7 +120,7 @@ def _warm_panel(axis: Any, samples: list[Sample], groups: list[Group]) -> None:
     axis.grid(axis="y", alpha=0.3)
 
 
-def _cold_panel(axis: Any, samples: list[Sample], groups: list[Group]) -> None:
+def _cold_panel(axis: Any, samples: list[Sample], groups: list[Group], hint: str) -> None:
     jitter = random.Random(7)
     for position, group in enumerate(groups, start=1):
         cold = [s for s in _of(samples, group) if s.cold and s.ok]
@@ -134,6 +137,8 @@ def _cold_panel(axis: Any, samples: list[Sample], groups: list[Group]) -> None:
                     [_label(g, g.cold_samples) for g in groups])
     axis.set_xlim(0.4, len(groups) + 0.6)
     axis.set_ylim(bottom=0)
+    if not any(g.cold_samples for g in groups):
+        _empty(axis, f"no cold start measured\n({hint})")
     axis.set_title("Cold starts: INIT (or restore) duration (ms), one point each\n"
                    "● forced   ▲ natural (happened while measuring)", fontsize=10)
     axis.set_ylabel("ms")
@@ -158,7 +163,16 @@ def _cost_panel(axis: Any, groups: list[Group]) -> None:
     axis.set_title("Cost per 1M predictions (USD)\nincl. cold starts at the rate shown",
                    fontsize=10)
     axis.legend(fontsize=8, loc="upper center", ncol=1, framealpha=0.9)
+    if not any(g.cost for g in groups):
+        axis.get_legend().remove()
+        _empty(axis, "no cost: memory size unknown\n(the endpoint has no GetFunction)")
     axis.grid(axis="y", alpha=0.3)
+
+
+def _empty(axis: Any, message: str) -> None:
+    axis.set_yticks([])
+    axis.text(0.5, 0.5, message, ha="center", va="center", fontsize=10, color="#555555",
+              transform=axis.transAxes)
 
 
 def _of(samples: list[Sample], group: Group) -> list[Sample]:

@@ -186,7 +186,10 @@ def run(args: argparse.Namespace, lambda_client: Any, cloudformation: Any) -> in
     prices = Prices.load(lambda_client.meta.region_name, args.prices)
     groups = summarize_groups(measurement.samples, prices, args.cold_start_rate,
                               args.monthly_invocations)
-    notes = report_notes(provenance, groups, args)
+    notes = report_notes(provenance, groups)
+    if invoker.tail_refused:
+        notes.append("client-side timing cannot tell a cold start from a warm invocation (no "
+                     "REPORT line): a cold start, if any, is among the warm samples")
     document = results_document(
         settings={"targets": [t.__dict__ for t in targets], "rows_per_invocation": rows,
                   "invocations": args.invocations, "warmup": args.warmup,
@@ -219,15 +222,17 @@ def choose_targets(args: argparse.Namespace, cloudformation: Any) -> list[Target
         raise UserError("no_targets", str(error), EXIT_USAGE) from None
 
 
-def report_notes(provenance: Provenance, groups: list[Group], args: argparse.Namespace
-                 ) -> list[str]:
+def report_notes(provenance: Provenance, groups: list[Group]) -> list[str]:
     """What a reader must know to read the figures right."""
     notes = []
     if provenance.local and len({g.memory_mb for g in groups}) > 1:
         notes.append("memory does not scale CPU on a local runtime (on Lambda, CPU share grows "
                      "with memory): differences between memory sizes here are noise, not what "
                      "Lambda would do; measure memory on AWS")
-    if provenance.local:
+    if any(not g.memory_mb for g in groups):
+        notes.append("memory size unknown (the endpoint has no GetFunction and no REPORT "
+                     "lines): no cost is computed")
+    elif provenance.local:
         notes.append("local runtime: durations are this machine's, and cost applies Lambda's "
                      "prices to them; it shows the arithmetic, not what AWS would bill")
     return notes

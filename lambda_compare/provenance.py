@@ -208,11 +208,12 @@ def _compare_served(provenance: Provenance, targets: list[Target]) -> None:
         expected = MACHINES.get(info["declared_architecture"], ())
         if machine and machine not in expected:
             declared = info["declared_architecture"]
-            if info["local_runtime"]:
+            if provenance.local:
                 # Expected and said plainly: a local runtime runs every function on its host.
                 provenance.notices.append(
-                    f"{name}: declared {declared}, ran on {machine} (local runtime on a "
-                    f"{machine} host): its figures are {machine} figures, not {declared} ones")
+                    f"{name}: declared {declared}, ran on {machine} (a local endpoint runs it on "
+                    f"this {machine} host): its figures are {machine} figures, not {declared} "
+                    "ones")
             else:
                 provenance.warnings.append(
                     f"{name}: declared {declared} but the code reports it ran on {machine}")

@@ -120,9 +120,10 @@ def console_report(document: dict[str, Any], groups: list[Group]) -> str:
     for g in groups:
         _group_lines(g, add)
     for memory, comparison in document["comparison"].items():
-        add(f"{memory} MB: {comparison['verdict']}")
+        size = f"{memory} MB" if memory != "0" else "memory unknown"
+        add(f"{size}: {comparison['verdict']}")
         if comparison.get("cost_ratio") and comparison["verdict_kind"] != "no_verdict":
-            add(f"{memory} MB: arm64 costs {comparison['cost_ratio']:.2f}× x86_64 per prediction")
+            add(f"{size}: arm64 costs {comparison['cost_ratio']:.2f}× x86_64 per prediction")
     consistency = document["consistency"]
     add(f"Answers compared across architectures: {consistency['compared']}, mismatches "
         f"{consistency['mismatches']} (max |Δp| {consistency['max_abs_diff']:.2g}, label "

@@ -9,6 +9,7 @@ instead of a container. What the compare tool sees over HTTP is what sam local a
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -46,6 +47,7 @@ class RuntimeRunner:
 @contextmanager
 def sam_local_front(runtime_client: Any) -> Iterator[str]:
     """Serve samcli's start-lambda service on 127.0.0.1; yields its endpoint URL."""
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access log per request
     port = free_port()
     service = LocalLambdaHttpService(RuntimeRunner(runtime_client), port, "127.0.0.1")
     service.create()
