@@ -17,6 +17,7 @@ help:
 	@echo "make model   (re)train the model and write app/model/"
 	@echo "make lib     build the model library for this machine ($(ARCH))"
 	@echo "make bench   benchmark naive vs xgboost engine vs compiled engine"
+	@echo "make compare ARGS='--endpoint-url http://127.0.0.1:3001'  run the compare tool"
 
 $(VENV)/.installed: requirements/*.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
