@@ -47,13 +47,19 @@ def test_full_run_measures_cold_and_warm_and_writes_every_output(app_runtime, tm
     assert len(document["samples"]) == 2 * (2 + 2 + 20)
     by_arch = {g["architecture"]: g for g in document["summary"]}
     for group in by_arch.values():
-        assert group["warm_duration"]["n"] == 20 and group["cold_samples"] == 2
+        # At concurrency 2 a second environment may start on its own: a natural cold start.
+        natural = group["natural_cold_samples"]
+        assert group["warm_duration"]["n"] + natural == 20
+        assert group["cold_samples"] == 2 + natural
         assert group["cold_init"]["min"] > 0 and group["source"] == "report"
         assert group["cost"]["per_million_invocations"] > 0.20
         assert 0 < group["cost"]["request_fee_share"] < 1
-    warm_with_init = [s for s in document["samples"]
-                      if s["phase"] == "warm" and s["init_duration_ms"] is not None]
-    assert warm_with_init == []
+    for arch, group in by_arch.items():  # warm statistics hold exactly the samples without INIT
+        warm = [s for s in document["samples"] if s["architecture"] == arch
+                and s["phase"] == "warm" and s["init_duration_ms"] is None]
+        assert group["warm_duration"]["n"] == len(warm)
+        assert all(s["cold"] == (s["init_duration_ms"] is not None)
+                   for s in document["samples"])
     provenance = document["provenance"]
     assert provenance["functions"]["arm64"]["ran_on"] == platform.machine()
     assert provenance["like_for_like"] is True
