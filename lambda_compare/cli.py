@@ -148,6 +148,11 @@ def main(argv: list[str] | None = None, lambda_client: Any = None,
     args = parse_args(argv)
     try:
         return run(args, lambda_client, cloudformation)
+    except KeyboardInterrupt:
+        if args.debug:
+            raise
+        print("interrupted before measuring: no function was changed", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except Exception as error:
         user_error = explain(error, args.endpoint_url)
         if user_error is None or args.debug:

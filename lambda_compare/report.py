@@ -145,7 +145,8 @@ def _group_lines(g: Group, add: Any) -> None:
         add(f"{g.key}: {', '.join(f'{v} {k}' for k, v in problems.items()) or 'no errors'}"
             f"; {g.retries} retries" + (f"; e.g. {g.errors[0]}" if g.errors else ""))
     if g.cold_samples:
-        add(f"{g.key}: {g.cold_samples} cold start(s): {g.cold_samples - g.natural_cold_samples}"
+        add(f"{g.key}: {g.cold_samples} cold start{'s' if g.cold_samples != 1 else ''}: "
+            f"{g.cold_samples - g.natural_cold_samples}"
             f" forced, {g.natural_cold_samples} natural among {g.unforced_samples} unforced "
             f"invocations (observed rate {g.observed_cold_rate:.2%})")
     if g.cost:
