@@ -110,6 +110,7 @@ def _warm_panel(axis: Any, samples: list[Sample], groups: list[Group], measure: 
     if spread > 8:  # a long tail would flatten the boxes: show every sample on a log axis
         axis.set_yscale("log")
         axis.yaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
+        axis.yaxis.set_minor_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
         scale = ", log scale"
     axis.set_title(f"Warm invocations: {measure} (ms{scale})\nbox = middle half, line = median, "
                    "dots = outliers",
