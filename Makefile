@@ -17,6 +17,7 @@ help:
 	@echo "make model   (re)train the model and write app/model/"
 	@echo "make lib     build the model library for this machine ($(ARCH))"
 	@echo "make bench   benchmark naive vs xgboost engine vs compiled engine"
+	@echo "make compare ARGS='--endpoint-url http://127.0.0.1:3001'  run the compare tool"
 
 $(VENV)/.installed: requirements/*.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -57,8 +58,14 @@ EMULATE_ARM64 ?=
 start-lambda: venv model
 	$(PY) -m local_lambda $(if $(EMULATE_ARM64),--emulate-arm64) start-lambda --port $(PORT)
 
+# Through a running `make start-lambda` on PORT when there is one; else starts the function.
 invoke: venv model
-	$(PY) -m local_lambda invoke $(FUNCTION) --event $(EVENT)
+	$(PY) tools/invoke.py $(FUNCTION) --event $(EVENT) --port $(PORT)
+
+# The compare tool with the project's environment: make compare ARGS='--endpoint-url ...'
+.PHONY: compare
+compare: venv model
+	$(PY) invoke_x86_64_arm64_lambdas.py $(ARGS)
 
 .PHONY: bench
 bench: venv model

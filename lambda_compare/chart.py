@@ -1,57 +1,181 @@
-"""One PNG: warm duration distributions, cold-start INIT, and cost per 1M predictions."""
+"""One PNG for someone choosing between arm64 and x86_64: the verdict first, then what it rests
+on — warm durations, every cold start's INIT, and what a prediction costs, request fee apart.
+Every panel says how many samples it shows."""
 
 from __future__ import annotations
 
+import random
+import textwrap
 from pathlib import Path
+from typing import Any
 
 from .samples import Sample
 from .summary import Group
 
 COLOURS = {"arm64": "#2e7d32", "x86_64": "#1565c0"}
+BANNER = {"no_verdict": "#fdecea", "no_meaningful_difference": "#fff4e5",
+          "faster": "#e8f5e9"}
 
 
-def write_chart(path: Path, samples: list[Sample], groups: list[Group], title: str) -> None:
+def write_chart(path: Path, samples: list[Sample], groups: list[Group],
+                document: dict[str, Any]) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    figure, (durations, cold, cost) = plt.subplots(1, 3, figsize=(15, 4.8))
-    figure.suptitle(title, fontsize=11)
-    labels, data, colours = [], [], []
-    for group in groups:
-        values = [s.duration_ms for s in samples if s.ok and s.phase == "warm"
-                  and s.architecture == group.architecture and s.memory_mb == group.memory_mb
-                  and s.duration_ms is not None]
-        if values:
-            labels.append(f"{group.architecture}\n{group.memory_mb} MB")
-            data.append(values)
-            colours.append(COLOURS.get(group.architecture, "grey"))
-    if data:
-        boxes = durations.boxplot(data, tick_labels=labels, patch_artist=True, showfliers=True)
-        for patch, colour in zip(boxes["boxes"], colours):
-            patch.set_facecolor(colour)
-            patch.set_alpha(0.55)
-    durations.set_title("Warm duration (REPORT Duration)")
-    durations.set_ylabel("ms")
-
-    _bars(cold, [(g, g.cold_init.p50 if g.cold_init else 0.0) for g in groups],
-          "Cold start: INIT duration p50", "ms")
-    _bars(cost, [(g, g.cost.per_million_predictions if g.cost else 0.0) for g in groups],
-          "Cost per 1M predictions", "USD")
-    figure.tight_layout()
+    figure = plt.figure(figsize=(15, 8.6))
+    grid = figure.add_gridspec(2, 3, height_ratios=[0.9, 4], hspace=0.3, wspace=0.28)
+    banner = figure.add_subplot(grid[0, :])
+    _banner(banner, document)
+    _warm_panel(figure.add_subplot(grid[1, 0]), samples, groups,
+                "client-side time" if document["timing_source"] == "client" else "Duration")
+    _cold_panel(figure.add_subplot(grid[1, 1]), samples, groups,
+                "client-side timing cannot see INIT" if document["timing_source"] == "client"
+                else "--cold-starts K forces some")
+    _cost_panel(figure.add_subplot(grid[1, 2]), groups)
+    figure.subplots_adjust(top=0.93)
+    figure.suptitle(_title(document), fontsize=12, fontweight="bold", y=0.975)
     path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=110)
+    figure.savefig(path, dpi=100, bbox_inches="tight")
     plt.close(figure)
 
 
-def _bars(axis, values: list[tuple[Group, float]], title: str, unit: str) -> None:
-    names = [f"{g.architecture}\n{g.memory_mb} MB" for g, _ in values]
-    heights = [v for _, v in values]
-    bars = axis.bar(names, heights, color=[COLOURS.get(g.architecture, "grey") for g, _ in values],
-                    alpha=0.75)
-    for bar, height in zip(bars, heights):
-        axis.annotate(f"{height:.4g}", (bar.get_x() + bar.get_width() / 2, height),
-                      ha="center", va="bottom", fontsize=8)
-    axis.set_title(title)
-    axis.set_ylabel(unit)
+def _title(document: dict[str, Any]) -> str:
+    rows = document["settings"]["rows_per_invocation"]
+    parts = [f"arm64 vs x86_64: {rows} row{'s' if rows != 1 else ''} per invocation"]
+    provenance = document["provenance"]
+    if provenance.get("local"):
+        machines = sorted({str(f.get("ran_on")) for f in provenance["functions"].values()})
+        parts.append(f"LOCAL endpoint, ran on {' and '.join(machines)}")
+    parts.append("client-side timing (Tail refused)" if document["timing_source"] == "client"
+                 else "timing from REPORT lines")
+    return " — ".join(parts)
+
+
+def _banner(axis: Any, document: dict[str, Any]) -> None:
+    axis.set_xticks([])
+    axis.set_yticks([])
+    kinds = {c["verdict_kind"] for c in document["comparison"].values()}
+    kind = next((k for k in ("no_verdict", "no_meaningful_difference", "faster") if k in kinds),
+                "no_verdict")
+    headline = {"no_verdict": "NO ARCHITECTURE VERDICT",
+                "no_meaningful_difference": "NO MEANINGFUL DIFFERENCE",
+                "faster": "VERDICT"}[kind]
+    reason = document["provenance"].get("no_verdict_reason")
+    lines = [f"{memory} MB: {_short(c['verdict'])}" for memory, c in
+             document["comparison"].items()] if not reason else [_short(reason)]
+    recommendation = document["recommendation"]
+    if recommendation.get("verdict_kind") == "recommendation":
+        cheapest = recommendation["cheapest"]
+        lines.append(f"cheapest: {cheapest['architecture']} @ {cheapest['memory_mb']} MB"
+                     + ("" if cheapest.get("cost", {}).get("meaningful", True)
+                        else " (within noise: either will do)"))
+    lines.extend(_short(note) for note in document["notes"][:1])
+    axis.text(0.01, 0.88, headline, fontsize=15, fontweight="bold", va="top",
+              color="#b71c1c" if kind == "no_verdict" else "#333333", transform=axis.transAxes)
+    axis.text(0.01, 0.55, "\n".join(lines), fontsize=10, va="top", transform=axis.transAxes)
+    axis.set_facecolor(BANNER[kind])
+    for spine in axis.spines.values():
+        spine.set_color("#bbbbbb")
+
+
+def _short(text: str, width: int = 165) -> str:
+    return "\n".join(textwrap.wrap(text, width))
+
+
+def _label(group: Group, n: int) -> str:
+    return f"{group.architecture}\n{group.memory_mb or '?'} MB\nn={n}"
+
+
+def _warm_panel(axis: Any, samples: list[Sample], groups: list[Group], measure: str) -> None:
+    import matplotlib.ticker
+    data, labels, colours = [], [], []
+    for group in groups:
+        values = [s.duration_ms for s in _of(samples, group) if s.warm
+                  and s.duration_ms is not None]
+        data.append(values or [float("nan")])
+        median = f"\nmedian {group.warm_duration.p50:.2f}" if group.warm_duration else ""
+        labels.append(_label(group, len(values)) + median)
+        colours.append(COLOURS.get(group.architecture, "grey"))
+    boxes = axis.boxplot(data, tick_labels=labels, patch_artist=True, showfliers=True,
+                         flierprops={"markersize": 2, "alpha": 0.4},
+                         medianprops={"color": "black", "linewidth": 2})
+    for patch, colour in zip(boxes["boxes"], colours):
+        patch.set_facecolor(colour)
+        patch.set_alpha(0.45)
+    measured = [v for v in data if v and v[0] == v[0]]
+    spread = max((max(v) / max(sorted(v)[len(v) // 2], 1e-9) for v in measured), default=1.0)
+    scale = ""
+    if spread > 8:  # a long tail would flatten the boxes: show every sample on a log axis
+        axis.set_yscale("log")
+        axis.yaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
+        axis.yaxis.set_minor_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
+        scale = ", log scale"
+    axis.set_title(f"Warm invocations: {measure} (ms{scale})\nbox = middle half, line = median, "
+                   "dots = outliers",
+                   fontsize=10)
+    axis.set_ylabel("ms (lower is better)")
+    if not scale:
+        axis.set_ylim(bottom=0)
+    axis.grid(axis="y", alpha=0.3)
+
+
+def _cold_panel(axis: Any, samples: list[Sample], groups: list[Group], hint: str) -> None:
+    jitter = random.Random(7)
+    for position, group in enumerate(groups, start=1):
+        cold = [s for s in _of(samples, group) if s.cold and s.ok]
+        colour = COLOURS.get(group.architecture, "grey")
+        values = [(s.startup_ms or 0.0, s.forced_cold) for s in cold]
+        if len(values) >= 5:
+            axis.boxplot([[v for v, _ in values]], positions=[position], widths=0.5,
+                         showfliers=False, medianprops={"color": "black"})
+        for value, forced in values:
+            axis.scatter(position + jitter.uniform(-0.15, 0.15), value, s=55, color=colour,
+                         marker="o" if forced else "^", alpha=0.8, edgecolors="black",
+                         linewidths=0.4)
+    axis.set_xticks(range(1, len(groups) + 1),
+                    [_label(g, g.cold_samples) for g in groups])
+    axis.set_xlim(0.4, len(groups) + 0.6)
+    axis.set_ylim(bottom=0)
+    if not any(g.cold_samples for g in groups):
+        _empty(axis, f"no cold start measured\n({hint})")
+    axis.set_title("Cold starts: INIT (or restore) duration (ms), one point each\n"
+                   "● forced   ▲ natural (happened while measuring)", fontsize=10)
+    axis.set_ylabel("ms")
+    axis.grid(axis="y", alpha=0.3)
+
+
+def _cost_panel(axis: Any, groups: list[Group]) -> None:
+    names = [_label(g, g.warm_duration.n if g.warm_duration else 0) for g in groups]
+    fee = [g.cost.request_fee_per_million / g.rows if g.cost else 0.0 for g in groups]
+    duration = [g.cost.duration_per_million / g.rows if g.cost else 0.0 for g in groups]
+    colours = [COLOURS.get(g.architecture, "grey") for g in groups]
+    axis.bar(names, duration, color=colours, alpha=0.8, label="duration (GB-seconds)")
+    axis.bar(names, fee, bottom=duration, color="#bdbdbd", hatch="//", edgecolor="white",
+             label="request fee ($0.20 per 1M)")
+    for index, group in enumerate(groups):
+        if group.cost:
+            total = duration[index] + fee[index]
+            axis.annotate(f"${total:.4g}\nrequest fee {group.cost.request_fee_share:.0%}\n"
+                          f"cold starts {group.cold_rate_used:.1%}",
+                          (index, total), ha="center", va="bottom", fontsize=8)
+    axis.set_ylim(0, max([d + f for d, f in zip(duration, fee)] + [1e-12]) * 1.55)
+    axis.set_title("Cost per 1M predictions (USD)\nincl. cold starts at the rate shown",
+                   fontsize=10)
+    axis.legend(fontsize=8, loc="upper center", ncol=1, framealpha=0.9)
+    if not any(g.cost for g in groups):
+        axis.get_legend().remove()
+        _empty(axis, "no cost: memory size unknown\n(the endpoint has no GetFunction)")
+    axis.grid(axis="y", alpha=0.3)
+
+
+def _empty(axis: Any, message: str) -> None:
+    axis.set_yticks([])
+    axis.text(0.5, 0.5, message, ha="center", va="center", fontsize=10, color="#555555",
+              transform=axis.transAxes)
+
+
+def _of(samples: list[Sample], group: Group) -> list[Sample]:
+    return [s for s in samples
+            if s.architecture == group.architecture and s.memory_mb == group.memory_mb]

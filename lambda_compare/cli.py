@@ -8,19 +8,33 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from botocore.exceptions import NoCredentialsError, NoRegionError
+
+from .errors import (
+    EXIT_INTERRUPTED,
+    EXIT_NOT_MEASURED,
+    EXIT_THROTTLED,
+    EXIT_UNSUPPORTED,
+    EXIT_USAGE,
+    UserError,
+    check_reachable,
+    explain,
+    is_loopback,
+)
 from .invoke import Invoker
 from .pricing import Prices
-from .provenance import collect
+from .provenance import Provenance, collect
 from .report import console_report, results_document, write_csv, write_json
 from .runner import Plan, measure
-from .samples import batch_payload, dataset_rows
-from .summary import check_consistency, compare_architectures, recommend, summarize_groups
-from .targets import TargetError, resolve_targets
+from .samples import OUTCOMES, Sample, batch_payload, dataset_rows
+from .stats import DEFAULT_MIN_EFFECT
+from .summary import Group, check_consistency, summarize_groups
+from .targets import Target, TargetError, resolve_targets
+from .verdicts import compare_architectures, recommend
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_EVENT = ROOT / "events" / "event.json"
 PARITY_FILE = ROOT / "app" / "model" / "parity.csv"
-EXIT_NOT_MEASURED, EXIT_STRICT, EXIT_INTERRUPTED = 1, 2, 130
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -60,11 +74,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     cost.add_argument("--monthly-invocations", type=float, default=1e6,
                       help="monthly volume for the tiered GB-second price (default 1e6)")
     cost.add_argument("--prices", type=Path, help="price table JSON (same shape as the built-in)")
+    cost.add_argument("--min-effect", type=float, default=DEFAULT_MIN_EFFECT,
+                      help="smallest difference that counts as a verdict, as a fraction "
+                           f"(default {DEFAULT_MIN_EFFECT}: 5%%); smaller or not significant "
+                           "differences are reported as no meaningful difference")
     out = parser.add_argument_group("output")
     out.add_argument("--json", type=Path, help="write every sample and the summary as JSON")
     out.add_argument("--csv", type=Path,
                      help="write every sample as CSV (the summary goes beside it, *-summary.csv)")
     out.add_argument("--chart", type=Path, help="write a PNG chart")
+    out.add_argument("--debug", action="store_true",
+                     help="show the full traceback of an error instead of one line")
     args = parser.parse_args(argv)
     if args.invocations < 1 or args.concurrency < 1 or args.warmup < 0 or args.cold_starts < 0:
         parser.error("--invocations and --concurrency must be >= 1; --warmup, --cold-starts >= 0")
@@ -72,6 +92,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error("--batch-size must be from 1 to 10000")
     if args.cold_start_rate is not None and not 0 <= args.cold_start_rate <= 1:
         parser.error("--cold-start-rate must be from 0 to 1")
+    if not 0 <= args.min_effect < 1:
+        parser.error("--min-effect is a fraction from 0 to below 1, e.g. 0.05")
     try:
         args.memories = tuple(int(m) for m in args.memory.split(",")) if args.memory else None
     except ValueError:
@@ -81,29 +103,42 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def build_payload(args: argparse.Namespace) -> tuple[bytes, int]:
     if args.batch_size:
+        if not PARITY_FILE.is_file():
+            raise UserError("no_model", f"--batch-size reads {PARITY_FILE.name}, which `make "
+                            "model` writes: run it first, or pass --event", EXIT_USAGE)
         return batch_payload(dataset_rows(PARITY_FILE), args.batch_size), args.batch_size
-    payload = args.event.read_bytes()
-    document = json.loads(payload)
+    try:
+        payload = args.event.read_bytes()
+        document = json.loads(payload)
+    except (OSError, ValueError) as error:
+        raise UserError("bad_event", f"--event {args.event}: {error}", EXIT_USAGE) from None
     rows = len(document["instances"]) if isinstance(document, dict) and isinstance(
         document.get("instances"), list) else 1
     return payload, rows
 
 
 def clients(args: argparse.Namespace) -> tuple[Any, Any]:
+    """Lambda and CloudFormation clients; fails at once, in one line, on what is missing."""
     import boto3
     from botocore.config import Config
 
-    session = boto3.Session(profile_name=args.profile, region_name=args.region)
-    region = session.region_name or ("us-east-1" if args.endpoint_url else None)
-    config = Config(retries={"mode": "standard", "max_attempts": 5}, read_timeout=910,
-                    max_pool_connections=max(10, args.concurrency * 2))
-    extra: dict[str, Any] = {"region_name": region, "config": config}
+    session = boto3.Session(profile_name=args.profile)
+    region = args.region or session.region_name
+    extra: dict[str, Any] = {}
     if args.endpoint_url:
+        check_reachable(args.endpoint_url)
+        region = region or "us-east-1"
         extra["endpoint_url"] = args.endpoint_url
-        creds = session.get_credentials()
-        if creds is None:  # a local endpoint checks no signature
+        if session.get_credentials() is None:  # a local endpoint checks no signature
             extra.update(aws_access_key_id="local", aws_secret_access_key="local")
-    lambda_client = session.client("lambda", **extra)
+    else:
+        if region is None:
+            raise NoRegionError()
+        if session.get_credentials() is None:
+            raise NoCredentialsError()
+    config = Config(retries={"mode": "standard", "max_attempts": 5}, read_timeout=910,
+                    connect_timeout=5, max_pool_connections=max(10, args.concurrency * 2))
+    lambda_client = session.client("lambda", region_name=region, config=config, **extra)
     cloudformation = session.client("cloudformation", region_name=region, config=config)
     return lambda_client, cloudformation
 
@@ -111,76 +146,133 @@ def clients(args: argparse.Namespace) -> tuple[Any, Any]:
 def main(argv: list[str] | None = None, lambda_client: Any = None,
          cloudformation: Any = None) -> int:
     args = parse_args(argv)
+    try:
+        return run(args, lambda_client, cloudformation)
+    except KeyboardInterrupt:
+        if args.debug:
+            raise
+        print("interrupted before measuring: no function was changed", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as error:
+        user_error = explain(error, args.endpoint_url)
+        if user_error is None or args.debug:
+            raise
+        print(user_error.line(), file=sys.stderr)
+        return user_error.exit_status
+
+
+def run(args: argparse.Namespace, lambda_client: Any, cloudformation: Any) -> int:
+    # Which functions, before any AWS set-up is needed (a stack's outputs need it).
+    targets = None if args.stack_name else choose_targets(args, None)
     if lambda_client is None:
         lambda_client, cloudformation = clients(args)
-    try:
-        targets = resolve_targets(args.arm64, args.x86_64, args.stack_name, args.endpoint_url,
-                                  cloudformation)
-    except TargetError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_NOT_MEASURED
+    targets = targets or choose_targets(args, cloudformation)
     payload, rows = build_payload(args)
 
-    provenance = collect(lambda_client, targets, swept_memory=bool(args.memories))
-    for notice in provenance.notices:
-        print(f"NOTE: {notice}", file=sys.stderr)
-    for warning in provenance.warnings:
-        print(f"WARNING: {warning}", file=sys.stderr)
+    provenance = collect(lambda_client, targets, swept_memory=bool(args.memories),
+                         local_endpoint=is_loopback(args.endpoint_url))
     if args.strict and provenance.warnings:
+        for warning in provenance.warnings:
+            print(f"WARNING: {warning}", file=sys.stderr)
         print("error: --strict: the functions differ beyond architecture (see warnings)",
               file=sys.stderr)
-        return EXIT_STRICT
+        return EXIT_USAGE
+    if not provenance.configuration_api and (args.cold_starts or args.memories):
+        raise UserError("unsupported", f"--cold-starts and --memory change the functions' "
+                        f"configuration, which {args.endpoint_url or 'this endpoint'} cannot do "
+                        "(no UpdateFunctionConfiguration, as `sam local start-lambda`): run "
+                        "without them", EXIT_UNSUPPORTED)
 
     invoker = Invoker(lambda_client, payload, rows)
     plan = Plan(args.invocations, args.warmup, args.concurrency, args.cold_starts, args.memories)
-    measurement = measure(lambda_client, targets, invoker, plan)
-    if invoker.tail_refused:
-        print(f"NOTE: {invoker.tail_refused}", file=sys.stderr)
+    configured = {a: int(f.get("memory_mb") or 0) for a, f in provenance.functions.items()}
+    measurement = measure(lambda_client, targets, invoker, plan, configured_memory=configured)
 
     prices = Prices.load(lambda_client.meta.region_name, args.prices)
     groups = summarize_groups(measurement.samples, prices, args.cold_start_rate,
                               args.monthly_invocations)
+    notes = report_notes(provenance, groups)
+    if invoker.tail_refused:
+        notes.append("client-side timing cannot tell a cold start from a warm invocation (no "
+                     "REPORT line): a cold start, if any, is among the warm samples")
     document = results_document(
         settings={"targets": [t.__dict__ for t in targets], "rows_per_invocation": rows,
                   "invocations": args.invocations, "warmup": args.warmup,
                   "concurrency": args.concurrency, "cold_starts": args.cold_starts,
                   "memory": list(args.memories or []), "endpoint_url": args.endpoint_url,
                   "event": None if args.batch_size else str(args.event),
-                  "cold_start_rate": args.cold_start_rate,
+                  "cold_start_rate": args.cold_start_rate, "min_effect": args.min_effect,
                   "monthly_invocations": args.monthly_invocations},
         provenance=provenance.block(), groups=groups,
-        comparison=compare_architectures(measurement.samples, groups),
-        recommendation=recommend(groups), consistency=check_consistency(measurement.samples),
-        samples=measurement.samples, prices=prices, timing_note=invoker.tail_refused,
-        partial=measurement.interrupted)
+        comparison=compare_architectures(measurement.samples, groups, args.min_effect,
+                                         provenance.no_verdict),
+        recommendation=recommend(groups, measurement.samples, prices,
+                                 args.monthly_invocations, args.min_effect,
+                                 provenance.no_verdict),
+        consistency=check_consistency(measurement.samples), samples=measurement.samples,
+        prices=prices, timing_note=invoker.tail_refused, partial=measurement.interrupted,
+        notes=notes)
     print(console_report(document, groups))
+    write_outputs(args, document, measurement.samples, groups)
+    if measurement.interrupted:
+        return EXIT_INTERRUPTED
+    return unmeasured_status(targets, groups)
+
+
+def choose_targets(args: argparse.Namespace, cloudformation: Any) -> list[Target]:
+    try:
+        return resolve_targets(args.arm64, args.x86_64, args.stack_name, args.endpoint_url,
+                               cloudformation)
+    except TargetError as error:
+        raise UserError("no_targets", str(error), EXIT_USAGE) from None
+
+
+def report_notes(provenance: Provenance, groups: list[Group]) -> list[str]:
+    """What a reader must know to read the figures right."""
+    notes = []
+    if provenance.local and len({g.memory_mb for g in groups}) > 1:
+        notes.append("memory does not scale CPU on a local runtime (on Lambda, CPU share grows "
+                     "with memory): differences between memory sizes here are noise, not what "
+                     "Lambda would do; measure memory on AWS")
+    if any(not g.memory_mb for g in groups):
+        notes.append("memory size unknown (the endpoint has no GetFunction and no REPORT "
+                     "lines): no cost is computed")
+    elif provenance.local:
+        notes.append("local runtime: durations are this machine's, and cost applies Lambda's "
+                     "prices to them; it shows the arithmetic, not what AWS would bill")
+    return notes
+
+
+def write_outputs(args: argparse.Namespace, document: dict[str, Any], samples: list[Sample],
+                  groups: list[Group]) -> None:
     if args.json:
         write_json(args.json, document)
         print(f"wrote {args.json}")
     if args.csv:
-        summary_path = write_csv(args.csv, measurement.samples, groups)
+        summary_path = write_csv(args.csv, samples, groups)
         print(f"wrote {args.csv} and {summary_path}")
     if args.chart:
         from .chart import write_chart
 
-        title = _chart_title(provenance.block(), invoker.tail_refused, rows)
-        write_chart(args.chart, measurement.samples, groups, title)
+        write_chart(args.chart, samples, groups, document)
         print(f"wrote {args.chart}")
-    if measurement.interrupted:
-        return EXIT_INTERRUPTED
-    unmeasured = [t.architecture for t in targets
-                  if not any(g.measured for g in groups if g.architecture == t.architecture)]
-    if unmeasured:
-        print(f"error: could not measure {', '.join(unmeasured)}", file=sys.stderr)
+
+
+def unmeasured_status(targets: list[Target], groups: list[Group]) -> int:
+    """0 when both were measured; otherwise one line naming what failed, and its exit code."""
+    for target in targets:
+        mine = [g for g in groups if g.architecture == target.architecture]
+        if any(g.measured for g in mine):
+            continue
+        counts = {k: sum(g.counts.get(k, 0) for g in mine) for k in OUTCOMES}
+        errors = [e for g in mine for e in g.errors]
+        if counts["throttled"] and counts["throttled"] == sum(counts.values()):
+            print(f"error: {target.function} was throttled on every invocation beyond "
+                  "botocore's retries: lower --concurrency, or raise the function's or "
+                  "account's concurrency [throttled]", file=sys.stderr)
+            return EXIT_THROTTLED
+        print(f"error: could not measure {target.architecture} ({target.function}): "
+              f"{errors[0] if errors else 'no successful invocation'} [not_measured]",
+              file=sys.stderr)
         return EXIT_NOT_MEASURED
     return 0
-
-
-def _chart_title(provenance: dict[str, Any], tail_refused: str | None, rows: int) -> str:
-    parts = [f"arm64 vs x86_64, {rows} row(s) per invocation"]
-    ran_on = {info.get("ran_on") for info in provenance["functions"].values()}
-    if any(info.get("local_runtime") for info in provenance["functions"].values()):
-        parts.append(f"local runtime: both ran on {', '.join(sorted(map(str, ran_on)))}")
-    if tail_refused:
-        parts.append("client-side timing (Tail refused)")
-    return " — ".join(parts)

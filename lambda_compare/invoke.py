@@ -65,8 +65,6 @@ class Invoker:
                               request_id=metadata.get("RequestId"))
         self._apply_report(sample, response.get("LogResult"))
         self._apply_payload(sample, body, response.get("FunctionError"))
-        if sample.phase == "warm" and sample.init_duration_ms is not None:
-            sample.phase = "cold"  # a new execution environment: never a warm sample
         return sample
 
     def _sample(self, target: Target, memory_mb: int, phase: str, outcome: str,
@@ -89,6 +87,8 @@ class Invoker:
         sample.duration_ms = report.duration_ms
         sample.billed_duration_ms = report.billed_duration_ms
         sample.init_duration_ms = report.init_duration_ms
+        sample.restore_duration_ms = report.restore_duration_ms
+        sample.billed_restore_duration_ms = report.billed_restore_duration_ms
         sample.max_memory_used_mb = report.max_memory_used_mb
         sample.memory_size_mb = report.memory_size_mb
         if report.request_id:

@@ -29,6 +29,7 @@ _JSON_KEYS = {
     "durationMs": "duration_ms", "billedDurationMs": "billed_duration_ms",
     "initDurationMs": "init_duration_ms", "memorySizeMB": "memory_size_mb",
     "maxMemoryUsedMB": "max_memory_used_mb", "restoreDurationMs": "restore_duration_ms",
+    "billedRestoreDurationMs": "billed_restore_duration_ms",
 }
 
 

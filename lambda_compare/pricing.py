@@ -1,8 +1,9 @@
 """What an invocation costs: one price table, with its source and date, and pure arithmetic.
 
 Lambda bills duration per 1 ms in GB-seconds at a price per architecture (tiered by monthly
-volume), plus a fee per request. Container images bill INIT on cold starts, so a cold
-invocation's billed duration already includes it (REPORT's Billed Duration says so).
+volume), plus a fee per request. INIT is billed on cold starts (container images always; every
+on-demand function since 2025-08-01), so a cold invocation's Billed Duration already includes
+it; a SnapStart restore is billed apart (Billed Restore Duration), and added to it.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from typing import Any
 # and pass a file of the same shape with --prices when they differ.
 PRICE_TABLE: dict[str, Any] = {
     "source": "https://aws.amazon.com/lambda/pricing/ (tiers: AWS Compute Blog, "
-              "'Introducing tiered pricing for AWS Lambda', 2022)",
-    "as_of": "2022-08 (us-east-1 list prices; tiered pricing introduced)",
+              "'Introducing tiered pricing for AWS Lambda', 2022-08)",
+    "as_of": "list prices unchanged since tiered pricing began in 2022-08; check the "
+             "pricing page before relying on them",
     "currency": "USD",
     "request_fee_per_million": 0.20,
     "regions": {
@@ -28,6 +30,17 @@ PRICE_TABLE: dict[str, Any] = {
         },
     },
 }
+
+
+INIT_BILLING = (
+    "INIT is billed on every cold start: container images always, and since 2025-08-01 "
+    "every on-demand function (AWS Compute Blog, 'AWS Lambda standardizes billing for the INIT "
+    "phase', 2025-04); a cold invocation's Billed Duration includes it, and the cost here does "
+    "too")
+NOT_MODELLED = (
+    "the free tier (1M requests and 400,000 GB-seconds a month per account, shared by both "
+    "architectures: https://aws.amazon.com/lambda/pricing/), ephemeral storage above the free "
+    "512 MB, provisioned concurrency, SnapStart cache, data transfer")
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,7 @@
-"""A progress bar on stderr: redrawn in place on a terminal, a line per quarter elsewhere."""
+"""A progress bar on stderr: redrawn in place on a terminal, a line per quarter elsewhere.
+
+Both functions are invoked interleaved, so progress counts invocations of both together.
+"""
 
 from __future__ import annotations
 
@@ -31,7 +34,8 @@ class Progress:
                     self.stream.write("\n")
             elif int(fraction * 4) > self._last_quarter:
                 self._last_quarter = int(fraction * 4)
-                self.stream.write(f"progress: {self.done}/{self.total} {self.label}\n")
+                self.stream.write(f"progress: {self.done}/{self.total} invocations of both "
+                                  f"functions, interleaved ({self.label})\n")
             self.stream.flush()
 
     def close(self) -> None:

@@ -3,11 +3,15 @@
 Read before measuring: each function's configuration and code (GetFunction), and what the
 function itself says it serves (a describe request: model, engine, library versions and the
 machine the code actually ran on). Differences are reported; in strict mode they are errors.
+Endpoints without GetFunction (`sam local start-lambda`) skip the configuration checks, say so,
+and rely on the describe answers. Whether an architecture verdict can be given at all is
+decided here: not when both ran on one machine, or one ran emulated.
 """
 
 from __future__ import annotations
 
 import json
+import platform
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +28,11 @@ IDENTITY_FIELDS = {"FunctionName", "FunctionArn", "Architectures", "LastModified
                    f"Environment.Variables.{NONCE_VARIABLE}", "CodeSize"}
 BUILD_FIELDS = {"CodeSha256", "Code.ImageUri", "Code.ResolvedImageUri"}
 SERVED_FIELDS = ("model_version", "model_sha256", "engine", "library_versions")
+# How an endpoint without the function-management API answers GetFunction: `sam local
+# start-lambda` routes nothing there and answers 404 PathNotFoundLocally.
+NOT_OFFERED_CODES = {"PathNotFoundLocally", "UnknownOperationException", "NotImplemented",
+                     "MethodNotAllowedLocally"}
+NOT_FOUND_CODES = {"ResourceNotFoundException", "ResourceNotFound"}
 
 
 @dataclass
@@ -40,6 +49,10 @@ class Provenance:
     differences: list[Difference] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    configuration_api: bool = True
+    local: bool = False
+    no_verdict: str | None = None
 
     def block(self) -> dict[str, Any]:
         return {
@@ -47,22 +60,37 @@ class Provenance:
             "differences": [d.__dict__ for d in self.differences],
             "warnings": self.warnings,
             "notices": self.notices,
+            "skipped_checks": self.skipped,
+            "configuration_api": self.configuration_api,
+            "local": self.local,
+            "architecture_verdict": self.no_verdict is None,
+            "no_verdict_reason": self.no_verdict,
             "like_for_like": not self.warnings,
         }
 
 
-def collect(client: Any, targets: list[Target], swept_memory: bool) -> Provenance:
+def collect(client: Any, targets: list[Target], swept_memory: bool,
+            local_endpoint: bool = False) -> Provenance:
+    """`local_endpoint`: the functions run on this machine (a loopback --endpoint-url)."""
     functions: dict[str, dict[str, Any]] = {}
     flat: dict[str, dict[str, Any]] = {}
+    skipped: str | None = None
     for target in targets:
-        function = client.get_function(FunctionName=target.function)
+        function = None if skipped else get_function(client, target.function)
+        if function is None:
+            skipped = (f"configuration and code comparison skipped: the endpoint has no "
+                       f"GetFunction (as `sam local start-lambda`); declared architectures "
+                       f"are taken from --arm64/--x86-64, provenance from describe answers")
+            function = {"Configuration": {"Architectures": [target.architecture]}}
         config = function["Configuration"]
         flat[target.architecture] = {**_flatten(config), **_flatten(function.get("Code", {}),
                                                                    "Code.")}
         served = describe(client, target)
+        tags = function.get("Tags", {})
         functions[target.architecture] = {
             "function": target.function,
             "declared_architecture": (config.get("Architectures") or ["x86_64"])[0],
+            "emulated": tags.get("emulated") == "true",
             "ran_on": served.get("machine"),
             "package_type": config.get("PackageType"),
             "image_uri": function.get("Code", {}).get("ImageUri"),
@@ -71,21 +99,71 @@ def collect(client: Any, targets: list[Target], swept_memory: bool) -> Provenanc
             "memory_mb": config.get("MemorySize"),
             "timeout_s": config.get("Timeout"),
             "environment": (config.get("Environment") or {}).get("Variables", {}),
-            "local_runtime": function.get("Tags", {}).get("local-runtime") == "true",
+            "local_runtime": tags.get("local-runtime") == "true",
             **{key: served.get(key) for key in SERVED_FIELDS},
             **({"describe_error": served["error"]} if "error" in served else {}),
         }
-    provenance = Provenance(functions)
-    _compare_configuration(provenance, flat, swept_memory)
+    provenance = Provenance(functions, configuration_api=skipped is None)
+    provenance.local = local_endpoint or any(f["local_runtime"] for f in functions.values())
+    if skipped:
+        provenance.skipped.append(skipped)
+    else:
+        _compare_configuration(provenance, flat, swept_memory)
     _compare_served(provenance, targets)
+    provenance.no_verdict = verdict_blocker(functions, platform.machine() if local_endpoint
+                                            else None)
     return provenance
+
+
+def get_function(client: Any, function: str) -> dict[str, Any] | None:
+    """GetFunction's answer, or None where the endpoint does not offer the operation."""
+    try:
+        return dict(client.get_function(FunctionName=function))
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "")
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        if code in NOT_OFFERED_CODES or (status in (404, 405, 501)
+                                         and code not in NOT_FOUND_CODES):
+            return None
+        raise
+
+
+def verdict_blocker(functions: dict[str, dict[str, Any]], host: str | None) -> str | None:
+    """Why no architecture verdict can be given, or None. `host`: this machine, when the
+    functions ran on it (a loopback endpoint), so any other machine reported was emulated."""
+    for name, info in functions.items():
+        machine = info.get("ran_on")
+        if info.get("emulated") or (host and machine and _same(machine, host) is False):
+            return (f"{name} ran emulated ({machine} under qemu on a {host or 'different'} "
+                    f"host): its timings are the emulator's, not {name} hardware's")
+    machines = {_canonical(info.get("ran_on")) for info in functions.values()}
+    if len(functions) > 1 and len(machines) == 1 and None not in machines:
+        return (f"both functions ran on one {machines.pop()} machine: any difference between "
+                "them is noise and ordering, not architecture")
+    for name, info in functions.items():
+        machine, declared = info.get("ran_on"), info["declared_architecture"]
+        if machine and machine not in MACHINES.get(declared, ()):
+            return f"{name} is declared {declared} but reports it ran on {machine}"
+    return None
+
+
+def _canonical(machine: str | None) -> str | None:
+    return {"aarch64": "arm64", "amd64": "x86_64"}.get(machine or "", machine)
+
+
+def _same(a: str, b: str) -> bool:
+    return _canonical(a) == _canonical(b)
 
 
 def describe(client: Any, target: Target) -> dict[str, Any]:
     try:
         response = client.invoke(FunctionName=target.function, Payload=DESCRIBE_PAYLOAD)
         document = json.loads(response["Payload"].read() or b"null")
-    except (ClientError, BotoCoreError, ValueError) as error:
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") in NOT_FOUND_CODES:
+            raise  # no such function: nothing to measure
+        return {"error": f"describe request failed: {error}"}
+    except (BotoCoreError, ValueError) as error:
         return {"error": f"describe request failed: {error}"}
     if response.get("FunctionError") or not isinstance(document, dict) or "error" in document:
         return {"error": f"describe request refused: {str(document)[:200]}"}
@@ -130,11 +208,12 @@ def _compare_served(provenance: Provenance, targets: list[Target]) -> None:
         expected = MACHINES.get(info["declared_architecture"], ())
         if machine and machine not in expected:
             declared = info["declared_architecture"]
-            if info["local_runtime"]:
+            if provenance.local:
                 # Expected and said plainly: a local runtime runs every function on its host.
                 provenance.notices.append(
-                    f"{name}: declared {declared}, ran on {machine} (local runtime on a "
-                    f"{machine} host): its figures are {machine} figures, not {declared} ones")
+                    f"{name}: declared {declared}, ran on {machine} (a local endpoint runs it on "
+                    f"this {machine} host): its figures are {machine} figures, not {declared} "
+                    "ones")
             else:
                 provenance.warnings.append(
                     f"{name}: declared {declared} but the code reports it ran on {machine}")

@@ -8,8 +8,9 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from .pricing import Prices
+from .pricing import INIT_BILLING, NOT_MODELLED, Prices
 from .samples import Sample
+from .stats import MIN_P99_SAMPLES
 from .summary import Consistency, Group
 
 
@@ -17,14 +18,18 @@ def results_document(*, settings: dict[str, Any], provenance: dict[str, Any],
                      groups: list[Group], comparison: dict[int, dict[str, Any]],
                      recommendation: dict[str, Any], consistency: Consistency,
                      samples: list[Sample], prices: Prices, timing_note: str | None,
-                     partial: bool) -> dict[str, Any]:
+                     partial: bool, notes: list[str]) -> dict[str, Any]:
     return {
         "partial": partial,
         "timing": timing_note or "Lambda REPORT lines (LogType=Tail)",
+        "timing_source": "client" if timing_note else "report",
         "settings": settings,
         "provenance": provenance,
+        "notes": notes,
+        "p99_min_samples": MIN_P99_SAMPLES,
         "prices": {"source": prices.source, "as_of": prices.as_of, "region": prices.region,
-                   "request_fee_per_million": prices.request_fee_per_million},
+                   "request_fee_per_million": prices.request_fee_per_million,
+                   "not_modelled": NOT_MODELLED, "init_billing": INIT_BILLING},
         "summary": [_group_dict(g) for g in groups],
         "comparison": {str(k): v for k, v in comparison.items()},
         "recommendation": recommendation,
@@ -68,6 +73,8 @@ def _flat_summary(group: Group) -> dict[str, Any]:
                            "source": group.source, "rows_per_invocation": group.rows,
                            **{f"count_{k}": v for k, v in group.counts.items()},
                            "retries": group.retries, "cold_samples": group.cold_samples,
+                           "natural_cold_samples": group.natural_cold_samples,
+                           "unforced_samples": group.unforced_samples,
                            "observed_cold_rate": group.observed_cold_rate,
                            "cold_rate_used": group.cold_rate_used,
                            "max_memory_used_mb": group.max_memory_used_mb}
@@ -82,6 +89,11 @@ def _flat_summary(group: Group) -> dict[str, Any]:
     return row
 
 
+COLUMNS = (("function", 18), ("n", 5), ("p50 ms", 8), ("p90 ms", 8), ("p99 ms", 8),
+           ("mean ms", 8), ("billed p50", 10), ("cold n", 6), ("INIT p50", 8), ("max MB", 6),
+           ("$/1M inv", 9), ("$/1M pred", 9), ("req fee", 7))
+
+
 def console_report(document: dict[str, Any], groups: list[Group]) -> str:
     lines: list[str] = []
     add = lines.append
@@ -90,74 +102,125 @@ def console_report(document: dict[str, Any], groups: list[Group]) -> str:
     add(f"Timing source: {document['timing']}")
     _provenance_lines(document["provenance"], add)
     add("")
-    header = (f"{'function':<18}{'n':>5}{'p50 ms':>9}{'p90':>8}{'p99':>8}{'mean':>8}"
-              f"{'billed p50':>11}{'cold n':>7}{'init p50':>9}{'max MB':>7}"
-              f"{'$/1M inv':>10}{'$/1M pred':>11}{'req fee':>8}")
-    add(header)
-    add("-" * len(header))
+    add(_row([title for title, _ in COLUMNS]))
+    add("-" * (sum(width for _, width in COLUMNS) + 2 * (len(COLUMNS) - 1)))
     for g in groups:
         warm, billed, init, cost = g.warm_duration, g.warm_billed, g.cold_init, g.cost
-        add(f"{g.key:<18}{(warm.n if warm else 0):>5}{_f(warm, 'p50'):>9}{_f(warm, 'p90'):>8}"
-            f"{_f(warm, 'p99'):>8}{_f(warm, 'mean'):>8}{_f(billed, 'p50', 0):>11}"
-            f"{g.cold_samples:>7}{_f(init, 'p50', 1):>9}{g.max_memory_used_mb or '-':>7}"
-            f"{_money(cost.per_million_invocations if cost else None):>10}"
-            f"{_money(cost.per_million_predictions if cost else None):>11}"
-            f"{(f'{cost.request_fee_share:.0%}' if cost else '-'):>8}")
+        add(_row([g.key, str(warm.n if warm else 0), _f(warm, "p50"), _f(warm, "p90"),
+                  _p99(warm), _f(warm, "mean"), _f(billed, "p50", 0), str(g.cold_samples),
+                  _f(init, "p50", 1), str(g.max_memory_used_mb or "-"),
+                  _money(cost.per_million_invocations if cost else None),
+                  _money(cost.per_million_predictions if cost else None),
+                  f"{cost.request_fee_share:.0%}" if cost else "-"]))
+    if any(g.warm_duration and g.warm_duration.p99 is None for g in groups):
+        add(f"p99 is shown from {document['p99_min_samples']} warm samples up (n<"
+            f"{document['p99_min_samples']}: too few for a 99th percentile); n = warm samples, "
+            "cold n = invocations that ran INIT or a restore (forced and natural)")
     add("")
     for g in groups:
-        problems = {k: v for k, v in g.counts.items() if k != "ok" and v}
-        if problems or g.retries:
-            add(f"{g.key}: {', '.join(f'{v} {k}' for k, v in problems.items()) or 'no errors'}"
-                f"; {g.retries} retries" + (f"; e.g. {g.errors[0]}" if g.errors else ""))
-        if g.cost:
-            add(f"{g.key}: cost at cold-start rate {g.cold_rate_used:.2%} (observed "
-                f"{g.observed_cold_rate:.2%}), {g.rows} prediction(s) per invocation, "
-                f"mean billed {g.cost.mean_billed_ms:.2f} ms")
-        if g.cold_billed and g.warm_billed:
-            add(f"{g.key}: a cold start bills {g.cold_billed.p50:.0f} ms (INIT included), "
-                f"{g.cold_billed.p50 / g.warm_billed.mean:.0f}× a warm invocation")
+        _group_lines(g, add)
     for memory, comparison in document["comparison"].items():
-        add(f"{memory} MB: {comparison['verdict']}")
-        if comparison.get("cost_ratio"):
-            add(f"{memory} MB: arm64 costs {comparison['cost_ratio']:.2f}× x86_64 per prediction")
+        size = f"{memory} MB" if memory != "0" else "memory unknown"
+        add(f"{size}: {comparison['verdict']}")
+        if comparison.get("cost_ratio") and comparison["verdict_kind"] != "no_verdict":
+            add(f"{size}: arm64 costs {comparison['cost_ratio']:.2f}× x86_64 per prediction")
     consistency = document["consistency"]
     add(f"Answers compared across architectures: {consistency['compared']}, mismatches "
         f"{consistency['mismatches']} (max |Δp| {consistency['max_abs_diff']:.2g}, label "
         f"differences {consistency['label_differences']})")
-    for goal, pick in document["recommendation"].items():
-        detail = ""
-        if "saving" in pick:
-            detail = f", {pick['saving']:.1%} cheaper than {pick['versus']}"
-        elif "faster_by" in pick:
-            ratio = (document["comparison"].get(str(pick["memory_mb"])) or {}).get(
-                "duration_ratio") or {}
-            caveat = "" if ratio.get("significant") else " (not a significant difference)"
-            detail = f", {pick['faster_by']:.1%} faster than {pick['versus']}{caveat}"
-        add(f"Recommendation ({goal}): {pick['architecture']} @ {pick['memory_mb']} MB — "
-            f"${pick['cost_per_million_predictions']:.4g} per 1M predictions, warm p50 "
-            f"{pick['warm_p50_ms']:.2f} ms{detail}")
+    _recommendation_lines(document["recommendation"], add)
+    for note in document["notes"]:
+        add(f"NOTE: {note}")
     prices = document["prices"]
     add(f"Prices: {prices['region']}, {prices['as_of']}; request fee "
         f"${prices['request_fee_per_million']:.2f}/1M; source {prices['source']}")
+    add(f"Billing: {prices['init_billing']}")
+    add(f"Not modelled: {prices['not_modelled']}")
     return "\n".join(lines)
+
+
+def _group_lines(g: Group, add: Any) -> None:
+    problems = {k: v for k, v in g.counts.items() if k != "ok" and v}
+    if problems or g.retries:
+        add(f"{g.key}: {', '.join(f'{v} {k}' for k, v in problems.items()) or 'no errors'}"
+            f"; {g.retries} retries" + (f"; e.g. {g.errors[0]}" if g.errors else ""))
+    if g.cold_samples:
+        add(f"{g.key}: {g.cold_samples} cold start{'s' if g.cold_samples != 1 else ''}: "
+            f"{g.cold_samples - g.natural_cold_samples}"
+            f" forced, {g.natural_cold_samples} natural among {g.unforced_samples} unforced "
+            f"invocations (observed rate {g.observed_cold_rate:.2%})")
+    if g.cost:
+        add(f"{g.key}: cost at cold-start rate {g.cold_rate_used:.2%}, {g.rows} "
+            f"prediction{'s' if g.rows != 1 else ''} per invocation: mean billed "
+            f"{g.cost.mean_billed_ms:.2f} ms, request fee {g.cost.request_fee_share:.0%} of "
+            "the cost" + ("" if g.observed_cold_rate or not g.cold_samples else
+                          "; no cold start happened on its own: --cold-start-rate R prices "
+                          "them at your traffic's rate"))
+    if g.cold_billed and g.warm_billed:
+        add(f"{g.key}: a cold start bills {g.cold_billed.mean:.0f} ms on average (INIT "
+            f"included), {g.cold_billed.mean / g.warm_billed.mean:.0f}× a warm invocation")
+
+
+def _recommendation_lines(recommendation: dict[str, Any], add: Any) -> None:
+    if recommendation.get("verdict_kind") != "recommendation":
+        add(f"Recommendation: none — {recommendation.get('reason', 'nothing measured')}")
+        return
+    aspects = {"cheapest": ("cost",), "fastest": ("speed",), "balanced": ("cost", "speed")}
+    for goal, wanted in aspects.items():
+        pick = recommendation[goal]
+        figures = [(aspect, pick[aspect]) for aspect in wanted if aspect in pick]
+        parts = [_aspect_text(aspect, f) for aspect, f in figures]
+        head = f"{pick['architecture']} @ {pick['memory_mb']} MB"
+        if figures and not any(f["meaningful"] for _, f in figures):
+            what = " or ".join(aspect for aspect, _ in figures)
+            why = "; ".join(f["why_not"] for _, f in figures)
+            head = (f"no meaningful difference in {what} — {head} and {pick['versus']} are "
+                    f"within noise ({why}); either will do; e.g. {head}")
+            parts = []
+        add(f"Recommendation ({goal}): {head} — ${pick['cost_per_million_predictions']:.4g} "
+            f"per 1M predictions, warm p50 {pick['warm_p50_ms']:.2f} ms"
+            + (f"; {' and '.join(parts)} than {pick['versus']}" if parts else ""))
+
+
+def _aspect_text(aspect: str, figures: dict[str, Any]) -> str:
+    """Never a negative number: the pick is cheaper or dearer, faster or slower."""
+    if aspect == "cost":
+        text = f"{figures['by']:.1%} {'cheaper' if figures['better'] else 'dearer'}"
+    else:
+        ratio = figures["ratio"]
+        text = (f"{1 / ratio:.2f}× faster" if figures["better"] else f"{ratio:.2f}× slower")
+    return text if figures["meaningful"] else f"{text} (within noise)"
+
+
+def _row(cells: list[str]) -> str:
+    first, *rest = [(cell, width) for cell, (_, width) in zip(cells, COLUMNS)]
+    return "  ".join([f"{first[0]:<{first[1]}}"] + [f"{cell:>{width}}" for cell, width in rest])
 
 
 def _provenance_lines(provenance: dict[str, Any], add: Any) -> None:
     for arch, info in provenance.get("functions", {}).items():
         add(f"{arch}: {info['function']} declared {info['declared_architecture']}, ran on "
             f"{info.get('ran_on') or '?'}; model {info.get('model_version')} engine "
-            f"{info.get('engine')}; image {info.get('resolved_image_uri') or info.get('image_uri')}")
+            f"{info.get('engine')}; image "
+            f"{info.get('resolved_image_uri') or info.get('image_uri') or '?'}")
+    for skipped in provenance.get("skipped_checks", []):
+        add(f"NOTE: {skipped}")
     for notice in provenance.get("notices", []):
         add(f"NOTE: {notice}")
-    machines = {info.get("ran_on") for info in provenance.get("functions", {}).values()}
-    if len(machines) == 1 and None not in machines and len(provenance.get("functions", {})) > 1:
-        add(f"NOTE: both functions ran on {machines.pop()}: any difference measured between them "
-            "is noise and ordering, not architecture.")
+    if provenance.get("no_verdict_reason"):
+        add(f"NOTE: no architecture verdict: {provenance['no_verdict_reason']}")
     for warning in provenance.get("warnings", []):
         add(f"WARNING: {warning}")
     if provenance.get("functions") and not provenance.get("warnings"):
-        add("Like for like: same model, engine, libraries and configuration; only the "
-            "architecture differs.")
+        checked = ("model, engine, libraries and configuration" if provenance.get(
+            "configuration_api", True) else "model, engine and libraries (describe answers)")
+        add(f"Like for like: same {checked}; only the architecture differs.")
+
+
+def _p99(summary: Any) -> str:
+    if not summary:
+        return "-"
+    return f"{summary.p99:.2f}" if summary.p99 is not None else f"n<{MIN_P99_SAMPLES}"
 
 
 def _f(summary: Any, attribute: str, digits: int = 2) -> str:

@@ -35,10 +35,13 @@ class Measurement:
 
 
 def measure(client: Any, targets: list[Target], invoker: Invoker, plan: Plan,
-            progress_stream: Any = None, guard_options: dict[str, float] | None = None
-            ) -> Measurement:
+            progress_stream: Any = None, guard_options: dict[str, float] | None = None,
+            configured_memory: dict[str, int] | None = None) -> Measurement:
+    """`configured_memory`: each function's memory when nothing is changed (0: unknown)."""
     measurement = Measurement()
-    guards = [ConfigurationGuard(client, t.function, **(guard_options or {})) for t in targets]
+    changes = bool(plan.cold_starts or plan.memories)
+    guards = [ConfigurationGuard(client, t.function, **(guard_options or {})) for t in targets
+              ] if changes else []
     memories = plan.memories or (None,)
     per_memory = len(targets) * (plan.cold_starts + plan.warmup + plan.invocations)
     progress = Progress(per_memory * len(memories), progress_stream)
@@ -47,7 +50,9 @@ def measure(client: Any, targets: list[Target], invoker: Invoker, plan: Plan,
             for guard in guards:
                 if memory is not None:
                     guard.set_memory(memory)
-            sizes = {t.architecture: g.memory for t, g in zip(targets, guards)}
+            sizes = ({t.architecture: g.memory for t, g in zip(targets, guards)} if guards else
+                     {t.architecture: (configured_memory or {}).get(t.architecture, 0)
+                      for t in targets})
             for target in targets:
                 measurement.memory_by_architecture.setdefault(target.architecture, []).append(
                     sizes[target.architecture])
@@ -97,4 +102,4 @@ def _run_concurrently(invoker: Invoker, tasks: list[tuple[Target, int]], concurr
 
 def _record(measurement: Measurement, progress: Progress, sample: Sample) -> None:
     measurement.samples.append(sample)
-    progress.advance(f"{sample.architecture} {sample.memory_mb} MB")
+    progress.advance(f"{sample.memory_mb or '?'} MB, {sample.phase}")

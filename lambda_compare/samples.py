@@ -16,13 +16,15 @@ class Sample:
     architecture: str
     function: str
     memory_mb: int
-    phase: str  # "cold" (forced or observed), "warmup", "warm"
+    phase: str  # what was asked: "cold" (forced), "warmup", "warm"; see `cold` for what ran
     outcome: str
     client_ms: float
     source: str  # "report" (Lambda's REPORT line) or "client" (wall clock around the call)
     duration_ms: float | None = None
     billed_duration_ms: float | None = None
     init_duration_ms: float | None = None
+    restore_duration_ms: float | None = None
+    billed_restore_duration_ms: float | None = None
     max_memory_used_mb: int | None = None
     memory_size_mb: int | None = None
     request_id: str | None = None
@@ -37,10 +39,35 @@ class Sample:
     def ok(self) -> bool:
         return self.outcome == OK
 
+    @property
+    def cold(self) -> bool:
+        """A new execution environment: INIT ran, or a SnapStart snapshot was restored."""
+        return self.init_duration_ms is not None or self.restore_duration_ms is not None
+
+    @property
+    def startup_ms(self) -> float | None:
+        """INIT Duration, or for a SnapStart function its Restore Duration."""
+        return self.init_duration_ms if self.init_duration_ms is not None \
+            else self.restore_duration_ms
+
+    @property
+    def warm(self) -> bool:
+        """A measured invocation that reused an environment: the only kind in warm statistics."""
+        return self.ok and self.phase == "warm" and not self.cold
+
+    @property
+    def billed_ms(self) -> float | None:
+        """What Lambda bills for this invocation: Billed Duration (INIT included) plus any
+        Billed Restore Duration; None when only client-side timing is known."""
+        if self.billed_duration_ms is None:
+            return None
+        return self.billed_duration_ms + (self.billed_restore_duration_ms or 0.0)
+
     def record(self) -> dict:
         data = asdict(self)
         data.pop("probabilities")
         data.pop("labels")
+        data["cold"] = self.cold
         return data
 
 

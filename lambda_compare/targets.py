@@ -49,7 +49,8 @@ def resolve_targets(arm64: str | None, x86_64: str | None, stack_name: str | Non
             "which functions? give --arm64 and --x86-64 (names or ARNs), --stack-name STACK, "
             f"the environment variables {ENV_VARS[ARM64]} and {ENV_VARS[X86_64]}, or "
             f"--endpoint-url for a local runtime (missing: {', '.join(missing)})")
-    return [Target(ARM64, chosen[ARM64]), Target(X86_64, chosen[X86_64])]
+    return [Target(architecture, function) for architecture, function in chosen.items()
+            if function]
 
 
 def stack_outputs(cloudformation: Any, stack_name: str) -> dict[str, str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import signal
 import sys
@@ -17,7 +18,7 @@ from typing import Any
 
 from .api import LocalLambda, host_note, make_server, wait_forever
 from .functions import DEFAULT_REGION, load_functions
-from .arm64 import emulated_image
+from .arm64 import EmulationUnavailable, emulated_image
 from .image import ROOT, STATE_DIR, build_image, image_name
 from .pool import FunctionPool
 from .report import tail_log
@@ -122,9 +123,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+EXIT_EMULATION_UNAVAILABLE = 4  # the compare tool's code for "cannot run here"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    return start_lambda(args) if args.command == "start-lambda" else invoke(args)
+    try:
+        return start_lambda(args) if args.command == "start-lambda" else invoke(args)
+    except EmulationUnavailable as error:
+        if os.environ.get("LOCAL_LAMBDA_DEBUG"):
+            raise
+        first = str(error).splitlines()[0]
+        print(f"error: {first}; or run without --emulate-arm64 (details: LOCAL_LAMBDA_DEBUG=1) "
+              "[emulation_unavailable]", file=sys.stderr)
+        return EXIT_EMULATION_UNAVAILABLE
 
 
 if __name__ == "__main__":

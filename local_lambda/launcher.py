@@ -53,7 +53,7 @@ def local_runtime(template: Path, port: int | None = None, max_concurrency: int 
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                start_new_session=True)
     runtime = LocalRuntime(process, port)
-    ready = threading.Event()
+    ready, serving = threading.Event(), threading.Event()
 
     def pump() -> None:
         assert process.stdout is not None
@@ -62,6 +62,7 @@ def local_runtime(template: Path, port: int | None = None, max_concurrency: int 
             if echo:
                 sys.stdout.write(line)
             if READY_MARKER in line:
+                serving.set()
                 ready.set()
         ready.set()
 
@@ -71,7 +72,7 @@ def local_runtime(template: Path, port: int | None = None, max_concurrency: int 
         while not ready.wait(0.05):
             if time.monotonic() > deadline:
                 raise TimeoutError("the local runtime did not start in time")
-        if process.poll() is not None:
+        if not serving.is_set() or process.poll() is not None:
             raise RuntimeError("the local runtime exited at start:\n" + "\n".join(runtime.output))
         yield runtime
     finally:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import base64
+import io
 import json
 
+import boto3
 import pytest
+from botocore.response import StreamingBody
+from botocore.stub import Stubber
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -16,6 +20,11 @@ from lambda_compare.parse import (
     parse_platform_report,
     parse_report_line,
 )
+from lambda_compare.invoke import Invoker
+from lambda_compare.pricing import Prices
+from lambda_compare.samples import Sample
+from lambda_compare.summary import summarize_groups
+from lambda_compare.targets import Target
 
 # Lambda today: tab-separated, Init Duration last, trailing tab.
 LAMBDA_COLD = ("REPORT RequestId: 8f5cd3e5-4a8c-4bb2-9a8e-1c3f5b7d9e0f\tDuration: 2.71 ms\t"
@@ -132,3 +141,49 @@ def test_arbitrary_text_never_crashes_the_parser(text: str) -> None:
         parse_log_result(encoded)
     except ReportNotFound:
         pass
+
+
+TEXT_RESTORE = ("REPORT RequestId: 1d4c\tDuration: 5.10 ms\tBilled Duration: 6 ms\t"
+                "Memory Size: 1024 MB\tMax Memory Used: 90 MB\tRestore Duration: 210.33 ms\t"
+                "Billed Restore Duration: 244 ms\t")
+JSON_RESTORE = {"type": "platform.report", "record": {
+    "requestId": "1d4c", "metrics": {"durationMs": 5.10, "billedDurationMs": 6,
+                                     "memorySizeMB": 1024, "maxMemoryUsedMB": 90,
+                                     "restoreDurationMs": 210.33,
+                                     "billedRestoreDurationMs": 244}}}
+TEXT_INIT = ("REPORT RequestId: 6d1b\tDuration: 1.53 ms\tBilled Duration: 213 ms\t"
+             "Memory Size: 512 MB\tMax Memory Used: 41 MB\tInit Duration: 210.70 ms\t")
+JSON_INIT = {"type": "platform.report", "record": {
+    "requestId": "6d1b", "metrics": {"durationMs": 1.53, "billedDurationMs": 213,
+                                     "memorySizeMB": 512, "maxMemoryUsedMB": 41,
+                                     "initDurationMs": 210.7}}}
+
+
+@pytest.mark.parametrize("text, record", [(TEXT_RESTORE, JSON_RESTORE), (TEXT_INIT, JSON_INIT)])
+def test_text_and_json_reports_give_the_same_figures(text, record) -> None:
+    from_text = parse_report_line(text)
+    from_json = parse_platform_report(record)
+    assert from_text.__dict__ | {"status": None} == from_json.__dict__ | {"status": None}
+    assert parse_log(json.dumps(record)) == from_json
+
+
+def test_a_snapstart_restore_is_cold_billed_with_its_restore_and_never_warm() -> None:
+    lam = boto3.client("lambda", region_name="us-east-1", aws_access_key_id="a",
+                       aws_secret_access_key="b")
+    answer = json.dumps({"predictions": [{"label": "benign", "probabilities": {
+        "malignant": 0.1, "benign": 0.9}}]}).encode()
+    with Stubber(lam) as stub:
+        for log in (TEXT_RESTORE, json.dumps(JSON_RESTORE)):
+            stub.add_response("invoke", {"StatusCode": 200,
+                                         "LogResult": base64.b64encode(log.encode()).decode(),
+                                         "Payload": StreamingBody(io.BytesIO(answer),
+                                                                  len(answer))})
+        invoker = Invoker(lam, b"{}", 1)
+        restored = [invoker.invoke(Target("arm64", "f"), 1024, "warm") for _ in range(2)]
+    warm = [Sample(architecture="arm64", function="f", memory_mb=1024, phase="warm",
+                   outcome="ok", client_ms=6.0, source="report", duration_ms=5.0,
+                   billed_duration_ms=6.0) for _ in range(8)]
+    (group,) = summarize_groups(warm + restored, Prices.load("us-east-1"), None, 1e6)
+    assert group.warm_duration.n == 8 and group.cold_samples == 2
+    assert group.cold_billed.mean == 6 + 244 and group.observed_cold_rate == pytest.approx(0.2)
+    assert all(each.cold and not each.warm for each in restored)

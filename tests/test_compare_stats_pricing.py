@@ -8,7 +8,7 @@ import pytest
 from lambda_compare.pricing import Prices, cost_per_million
 from lambda_compare.samples import Sample
 from lambda_compare.stats import median_ratio_ci, percentile, summarize
-from lambda_compare.summary import check_consistency, recommend, summarize_groups
+from lambda_compare.summary import check_consistency, summarize_groups
 
 PRICES = Prices.load("us-east-1")
 
@@ -37,7 +37,8 @@ def test_clearly_different_medians_are_significant() -> None:
 def test_same_distribution_is_not_significant() -> None:
     rng = np.random.default_rng(2)
     estimate = median_ratio_ci(rng.normal(10, 1, 300).tolist(), rng.normal(10, 1, 300).tolist())
-    assert not estimate.significant and "no significant difference" in estimate.verdict()
+    assert not estimate.significant and "no meaningful difference" in estimate.verdict()
+    assert "includes 1" in estimate.verdict()
 
 
 def test_cost_of_a_warm_2ms_512mb_invocation_by_hand() -> None:
@@ -77,20 +78,26 @@ def sample(arch: str, duration: float, billed: float, init: float | None = None,
 
 def test_cold_samples_never_enter_warm_statistics_and_set_the_observed_rate() -> None:
     samples = [sample("arm64", 1.0, 2.0) for _ in range(9)]
-    samples.append(sample("arm64", 1.0, 300.0, init=298.0, phase="cold"))
+    forced = sample("arm64", 1.0, 300.0, init=298.0, phase="cold")
+    forced.forced_cold = True
+    samples.append(forced)
     samples.append(sample("arm64", 1.0, 300.0, init=298.0, phase="warmup"))
     (group,) = summarize_groups(samples, PRICES, None, 1e6)
     assert group.warm_duration.n == 9 and group.warm_billed.max == 2.0
-    assert group.cold_samples == 1
+    assert group.cold_samples == 2 and group.natural_cold_samples == 1
     assert group.observed_cold_rate == pytest.approx(1 / 10)
 
 
 def test_recommendation_names_the_saving_against_the_other_architecture() -> None:
     samples = [sample("arm64", 1.0, 2.0) for _ in range(5)] + [
         sample("x86_64", 1.0, 2.0) for _ in range(5)]
-    picks = recommend(summarize_groups(samples, PRICES, 0.0, 1e6))
+    from lambda_compare.verdicts import recommend
+
+    picks = recommend(summarize_groups(samples, PRICES, 0.0, 1e6), samples, PRICES, 1e6, 0.0,
+                      None)
     assert picks["cheapest"]["architecture"] == "arm64"
-    assert picks["cheapest"]["saving"] == pytest.approx(1 - 0.2133334 / 0.2166667)
+    assert picks["cheapest"]["cost"]["by"] == pytest.approx(1 - 0.2133334 / 0.2166667)
+    assert picks["cheapest"]["cost"]["better"] is True
 
 
 def test_a_different_answer_is_caught() -> None:
@@ -101,3 +108,42 @@ def test_a_different_answer_is_caught() -> None:
     assert result.mismatches == 1 and result.max_abs_diff == pytest.approx(2e-6)
     flipped = same + [sample("arm64", 1, 2, labels=("malignant",))]
     assert check_consistency(flipped).label_differences == 1
+
+
+def test_a_natural_cold_start_in_the_warm_phase_is_priced_and_never_warm() -> None:
+    samples = [sample("x86_64", 1.0, 2.0) for _ in range(99)]
+    samples.append(sample("x86_64", 1.0, 366.0, init=364.0))  # as invoke.py leaves it
+    (group,) = summarize_groups(samples, PRICES, None, 1e6)
+    assert group.warm_duration.n == 99 and group.warm_billed.max == 2.0
+    assert group.observed_cold_rate == pytest.approx(0.01)
+    assert group.cost.mean_billed_ms == pytest.approx(0.99 * 2.0 + 0.01 * 366.0)
+    assert group.natural_cold_samples == 1
+
+
+def test_forced_cold_starts_set_the_cold_figure_but_not_the_observed_rate() -> None:
+    samples = [sample("arm64", 1.0, 2.0) for _ in range(98)]
+    forced = sample("arm64", 1.0, 300.0, init=298.0, phase="cold")
+    forced.forced_cold = True
+    samples.append(forced)
+    samples += [sample("arm64", 1.0, 400.0, init=398.0)]  # natural
+    (group,) = summarize_groups(samples, PRICES, None, 1e6)
+    assert group.observed_cold_rate == pytest.approx(1 / 99)
+    assert group.cold_samples == 2 and group.cold_billed.mean == 350.0
+    assert group.cost.mean_billed_ms == pytest.approx((98 * 2.0 + 350.0) / 99)
+
+
+def test_a_significant_but_tiny_difference_is_no_meaningful_difference() -> None:
+    rng = np.random.default_rng(4)
+    arm = rng.normal(0.994, 0.01, 2000).tolist()
+    x86 = rng.normal(1.0, 0.01, 2000).tolist()
+    estimate = median_ratio_ci(arm, x86)
+    assert estimate.significant  # real, and 0.6%: not worth a verdict
+    assert estimate.verdict().startswith("no meaningful difference")
+    assert "is faster" not in estimate.verdict()
+
+
+def test_a_large_significant_difference_is_a_verdict() -> None:
+    rng = np.random.default_rng(5)
+    estimate = median_ratio_ci(rng.normal(0.8, 0.02, 300).tolist(),
+                               rng.normal(1.0, 0.02, 300).tolist())
+    assert estimate.verdict().startswith("arm64 is faster: 1.25×")

@@ -7,18 +7,19 @@ the runtime cleanly whatever happens (error or Ctrl-C included).
 
 from __future__ import annotations
 
-import base64
-import json
 import os
 import socket
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from lambda_compare.cli import main as compare  # noqa: E402
-from local_lambda.launcher import local_runtime  # noqa: E402
+from lambda_compare.errors import EXIT_INTERRUPTED, EXIT_UNAVAILABLE  # noqa: E402
+from local_lambda.launcher import LocalRuntime, local_runtime  # noqa: E402
+from tools.invoke import print_invocation  # noqa: E402
 
 RESULTS = ROOT / "results"
 
@@ -30,22 +31,29 @@ def port_to_use() -> int | None:
     return None if busy else wanted
 
 
-def show_sample_event(runtime) -> None:
-    event = (ROOT / "events" / "event.json").read_bytes()
-    response = runtime.client().invoke(FunctionName="XGBoostInferenceArm64Function",
-                                       Payload=event, LogType="Tail")
-    answer = json.loads(response["Payload"].read())
-    report = base64.b64decode(response["LogResult"]).decode().splitlines()[-1]
+def show_sample_event(runtime: LocalRuntime) -> None:
     print("== events/event.json -> XGBoostInferenceArm64Function (local invoke)")
-    print(json.dumps(answer, indent=2))
-    print(report.replace("\t", "  "))
+    sys.stderr.flush()
+    print_invocation(runtime.client(), "XGBoostInferenceArm64Function",
+                     ROOT / "events" / "event.json")
+    sys.stderr.flush()
     print()
 
 
 def main() -> int:
     RESULTS.mkdir(exist_ok=True)
-    try:
-        with local_runtime(ROOT / "template.yaml", port=port_to_use()) as runtime:
+    with ExitStack() as stack:
+        try:
+            runtime = stack.enter_context(local_runtime(ROOT / "template.yaml",
+                                                        port=port_to_use()))
+        except (RuntimeError, TimeoutError, OSError) as error:
+            last = str(error).strip().splitlines()[-1:] or ["no output"]
+            print(f"error: the local Lambda runtime did not start ({last[0]}); `make "
+                  "start-lambda` shows its whole log [local_runtime_unavailable]",
+                  file=sys.stderr)
+            return EXIT_UNAVAILABLE
+        stack.callback(print, "== local runtime stopped")
+        try:
             print(f"== local Lambda runtime at {runtime.endpoint_url}")
             show_sample_event(runtime)
             print("== invoke_x86_64_arm64_lambdas.py against the local runtime")
@@ -55,11 +63,10 @@ def main() -> int:
                 "--json", str(RESULTS / "demo.json"), "--csv", str(RESULTS / "demo.csv"),
                 "--chart", str(RESULTS / "demo.png"),
             ])
-    except KeyboardInterrupt:
-        print("interrupted: the local runtime was stopped", file=sys.stderr)
-        return 130
-    finally:
-        print("== local runtime stopped")
+        except KeyboardInterrupt:
+            print("interrupted: the local runtime was stopped", file=sys.stderr)
+            return EXIT_INTERRUPTED
+    return EXIT_UNAVAILABLE
 
 
 if __name__ == "__main__":
