@@ -87,8 +87,9 @@ def split_rows(trees: list[dict[str, Any]], num_feature: int, seed: int = 0) -> 
                     break
             else:
                 merged = _fits({}, needs)
-                assert merged is not None  # a path's own requirements never conflict
-                rows.append(merged)
+                # None: missing at a node whose path already tested the same feature.
+                if merged is not None:
+                    rows.append(merged)
     rows.append({f: None for f in range(num_feature)})  # every feature missing
     fill = _filler(trees, num_feature, len(rows), seed)
     out = fill.copy()
