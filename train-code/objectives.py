@@ -50,8 +50,6 @@ SUPPORTED: dict[str, OutputSpec] = {
 _WHY_NOT = {
     "survival:": "survival outputs (hazard ratios, AFT intervals) are not served",
     "reg:quantileerror": "quantile outputs (one per alpha) are not served",
-    "reg:linear": "reg:linear is XGBoost's old name for reg:squarederror: re-save the model "
-                  "with a current XGBoost",
 }
 
 
@@ -63,7 +61,7 @@ def output_spec(objective: str) -> OutputSpec:
     spec = SUPPORTED.get(objective)
     if spec is not None:
         return spec
-    reason = next((why for prefix, why in _WHY_NOT.items() if why and objective.startswith(prefix)),
+    reason = next((why for prefix, why in _WHY_NOT.items() if objective.startswith(prefix)),
                   "the compiled model cannot reproduce its predictions")
     raise UnsupportedObjective(
         f"objective {objective!r} is not supported: {reason}. Supported: "
