@@ -17,7 +17,9 @@ import pytest
 import xgboost as xgb
 
 from conftest import APP_DIR, ROOT
-from user_models import OBJECTIVES, breast_cancer_with_missing, save, train
+from sklearn.datasets import load_digits
+
+from user_models import OBJECTIVES, breast_cancer_with_missing, classes, save, train
 
 IMPORT = ROOT / "train-code" / "import_model.py"
 NATIVE = APP_DIR / "native"
@@ -84,9 +86,14 @@ def test_generated_rows_reach_every_leaf_and_hold_xgboosts_outputs(tmp_path: Pat
     x, expected = table[:, :4], table[:, 4:]
     assert np.isnan(x).all(axis=1).any() and np.isnan(x).any(axis=1).sum() > 1
     assert np.array_equal(booster.inplace_predict(x).astype(np.float64), expected)
+    assert_every_leaf_is_reached(booster, x)
+
+
+def assert_every_leaf_is_reached(booster: xgb.Booster, x: np.ndarray) -> None:
+    """Every leaf reached means both sides of every split were taken."""
     reached = booster.predict(xgb.DMatrix(x), pred_leaf=True)
-    for t, tree in enumerate(json.loads(booster.save_raw("json"))["learner"]["gradient_booster"]
-                             ["model"]["trees"]):
+    trees = json.loads(booster.save_raw("json"))["learner"]["gradient_booster"]["model"]["trees"]
+    for t, tree in enumerate(trees):
         leaves = {n for n, child in enumerate(tree["left_children"]) if child == -1}
         assert leaves == set(reached[:, t].astype(int).tolist()), f"tree {t}"
 
@@ -135,12 +142,18 @@ def test_model_feature_names_are_kept(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_a_1500_tree_multiclass_model_matches_on_both_architectures(tmp_path: Path) -> None:
-    booster = train("multi:softprob", rounds=500, max_depth=4)
-    model_dir = imported(tmp_path, booster, "iris-1500")
-    assert json.loads((model_dir / "metadata.json").read_text())["num_trees"] == 1500
+def test_a_600_tree_ten_class_model_matches_on_both_architectures(tmp_path: Path) -> None:
+    """scikit-learn's digits: 64 features, 10 classes, 60 rounds of depth 6 = 600 trees."""
+    booster = train("multi:softprob", rounds=60, max_depth=6, data=classes(load_digits),
+                    num_class=10, eta=0.1)
+    model_dir = imported(tmp_path, booster, "digits")
+    metadata = json.loads((model_dir / "metadata.json").read_text())
+    assert metadata["num_trees"] == 600 and metadata["num_outputs"] == 10
+    assert_every_leaf_is_reached(booster, parity_rows(model_dir)[1][:, :64])
     for arch in ARCHES:
-        print(parity_check(model_dir, tmp_path / arch, arch)[0])
+        match = parity_check(model_dir, tmp_path / arch, arch)
+        print(match[0])
+        assert int(match[3]) == 10 and int(match[2]) == metadata["parity_rows"]
 
 
 def refused(tmp_path: Path, model: Path, *options: str) -> str:
@@ -220,3 +233,22 @@ def test_options_that_do_not_fit_the_model_are_refused(tmp_path: Path, options: 
 def test_class_names_on_a_regression_model_are_refused(tmp_path: Path) -> None:
     model = save(train("reg:squarederror", rounds=2), tmp_path, "diabetes")
     assert "has no classes" in refused(tmp_path, model, "--classes", "a,b")
+
+
+@pytest.mark.parametrize("objective,column,change", [
+    ("reg:squarederror", -1, 2e-5),   # relative: 2e-5 of the value is beyond 1e-5
+    ("multi:softprob", -2, 2e-6),     # absolute: one class probability off by 2e-6
+    ("binary:hinge", -1, 1.0),        # a 0/1 label flipped
+])
+def test_parity_check_fails_on_a_wrong_output(tmp_path: Path, objective: str, column: int,
+                                              change: float) -> None:
+    model_dir = imported(tmp_path, train(objective), objective)
+    lines = (model_dir / "parity.csv").read_text().splitlines()
+    cells = lines[3].split(",")
+    value = float(cells[column])
+    cells[column] = repr(value + change * max(1.0, abs(value)) * (-1 if value >= 1 else 1))
+    lines[3] = ",".join(cells)
+    (model_dir / "parity.csv").write_text("\n".join(lines) + "\n")
+    result = subprocess.run(["make", "-s", "-C", str(NATIVE), "check", f"MODEL_DIR={model_dir}",
+                             f"OUT={tmp_path / 'out'}"], capture_output=True, text=True)
+    assert result.returncode != 0 and "FAILED" in result.stdout and "(row 2)" in result.stdout
