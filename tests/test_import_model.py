@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -167,7 +168,7 @@ def refused(tmp_path: Path, model: Path, *options: str) -> str:
     ("reg:quantileerror", {"quantile_alpha": 0.5}),
 ])
 def test_unsupported_objective_is_refused_by_name(tmp_path: Path, objective: str,
-                                                  params: dict[str, object]) -> None:
+                                                  params: dict[str, Any]) -> None:
     model = save(train(objective, rounds=2, **params), tmp_path, objective)
     message = refused(tmp_path, model)
     assert f"objective {objective!r} is not supported" in message

@@ -25,7 +25,7 @@ DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "app" / "model"
 _BAD_NAME = re.compile(r'[,"\r\n\[\]<]')
 
 
-class ImportError_(ValueError):
+class OptionError(ValueError):
     """A supplied option does not fit the model; the message says what was expected."""
 
 
@@ -35,13 +35,16 @@ def names_from(option: str | None, what: str) -> list[str] | None:
         return None
     path = Path(option[1:] if option.startswith("@") else option)
     if option.startswith("@") or (path.is_file() and "," not in option):
-        lines = path.read_text(encoding="utf-8").splitlines()
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as error:
+            raise OptionError(f"{what}: cannot read {path} as UTF-8 text ({error})") from error
         names = [line.strip() for line in lines if line.strip()]
     else:
         names = [name.strip() for name in option.split(",")]
     bad = [name for name in names if not name or _BAD_NAME.search(name)]
     if bad or len(set(names)) != len(names):
-        raise ImportError_(f"{what} must be unique, non-empty and free of , \" [ ] < and line "
+        raise OptionError(f"{what} must be unique, non-empty and free of , \" [ ] < and line "
                            f"breaks; got {names[:10]}")
     return names
 
@@ -49,7 +52,7 @@ def names_from(option: str | None, what: str) -> list[str] | None:
 def feature_names(info: ModelInfo, supplied: list[str] | None) -> tuple[list[str], str]:
     if supplied is not None:
         if len(supplied) != info.num_feature:
-            raise ImportError_(f"{len(supplied)} feature names given, the model takes "
+            raise OptionError(f"{len(supplied)} feature names given, the model takes "
                                f"{info.num_feature}")
         return supplied, "supplied"
     if info.feature_names is not None:
@@ -61,13 +64,13 @@ def class_names(info: ModelInfo, supplied: list[str] | None) -> list[str]:
     count = {BINARY: 2, MULTICLASS: info.num_class}.get(info.spec.kind, 0)
     if count == 0:
         if supplied:
-            raise ImportError_(f"class names given, but objective {info.objective!r} has no "
+            raise OptionError(f"class names given, but objective {info.objective!r} has no "
                                "classes")
         return []
     if supplied is None:
         return [str(i) for i in range(count)]
     if len(supplied) != count:
-        raise ImportError_(f"{len(supplied)} class names given, the model has {count} classes")
+        raise OptionError(f"{len(supplied)} class names given, the model has {count} classes")
     return supplied
 
 
@@ -94,7 +97,7 @@ def describe(info: ModelInfo, args: argparse.Namespace) -> ModelDescription:
     threshold = info.spec.threshold
     if args.threshold is not None:
         if info.objective != "binary:logistic" or not 0 < args.threshold < 1:
-            raise ImportError_("--threshold applies to binary:logistic models and must be "
+            raise OptionError("--threshold applies to binary:logistic models and must be "
                                "strictly between 0 and 1")
         threshold = args.threshold
     return ModelDescription(
@@ -115,7 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         description = describe(info, args)
         rows = (read_sample(args.sample, description.feature_names) if args.sample
                 else split_rows(info.trees, info.num_feature))
-    except (ModelFileError, UnsupportedObjective, ImportError_, SampleError, OSError) as error:
+    except (ModelFileError, UnsupportedObjective, OptionError, SampleError, OSError) as error:
         print(f"import_model: {error}", file=sys.stderr)
         return 2
     booster = info.booster

@@ -59,7 +59,11 @@ class SampleError(ValueError):
 
 def read_sample(path: Path, feature_names: list[str]) -> np.ndarray:
     """Rows from a CSV: by position, or by header names in any order; empty/`nan`/`null` is missing."""
-    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise SampleError(f"sample file {path} cannot be read as UTF-8 text ({error})") from error
+    lines = [line for line in text.splitlines() if line.strip()]
     if not lines:
         raise SampleError(f"sample file {path} has no rows")
     cells = [[cell.strip() for cell in line.split(",")] for line in lines]
