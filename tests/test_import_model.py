@@ -65,6 +65,7 @@ def test_every_supported_objective_compiles_to_xgboosts_predictions(
     metadata = json.loads((model_dir / "metadata.json").read_text())
     assert metadata["objective"] == objective and metadata["schema_version"] == 2
     outputs = metadata["num_outputs"]
+    assert_every_leaf_is_reached(booster, parity_rows(model_dir)[1][:, :booster.num_features()])
     for arch in ARCHES:
         match = parity_check(model_dir, tmp_path / arch, arch)
         print(f"{objective} {match[0]}")
