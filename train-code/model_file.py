@@ -63,7 +63,7 @@ def sniff_format(head: bytes) -> str:
 
 def load_model(path: Path) -> ModelInfo:
     if not path.is_file():
-        raise ModelFileError(f"model file {path} not found")
+        raise ModelFileError(f"model file {path} not found (or not a file)")
     raw = path.read_bytes()
     file_format = sniff_format(raw[:64])
     booster = xgb.Booster()
