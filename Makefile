@@ -14,7 +14,8 @@ PYTHON ?= $(shell tools/find-python 3.12)
 help:
 	@echo "make demo    set up, train, run both functions locally and compare them"
 	@echo "make test    set up and run the test suite"
-	@echo "make model   (re)train the model and write app/model/"
+	@echo "make model   (re)train the demo model and write app/model/"
+	@echo "make model MODEL=model.json  import your XGBoost model into app/model/ instead"
 	@echo "make lib     build the model library for this machine ($(ARCH))"
 	@echo "make bench   benchmark naive vs xgboost engine vs compiled engine"
 	@echo "make compare ARGS='--endpoint-url http://127.0.0.1:3001'  run the compare tool"
@@ -33,9 +34,24 @@ $(SCANNER_VENV)/.installed: requirements/security.txt
 	touch $@
 scanner: $(SCANNER_VENV)/.installed
 
+# `make model MODEL=path/to/model.json [SAMPLE=rows.csv] [CLASSES=a,b,c] [FEATURES=x,y,z]`
+# imports a user's XGBoost model instead of training the demo (CLASSES and FEATURES may
+# also name a file with one name per line).
+MODEL ?=
+SAMPLE ?=
+CLASSES ?=
+FEATURES ?=
 $(MODEL_DIR)/metadata.json: $(VENV)/.installed train-code/*.py
 	$(PY) train-code/train.py --output-dir $(MODEL_DIR)
+ifeq ($(MODEL),)
 model: $(MODEL_DIR)/metadata.json
+	@! grep -qs '"imported_from"' $< || $(PY) train-code/train.py --output-dir $(MODEL_DIR)
+else
+model: venv
+	$(PY) train-code/import_model.py '$(MODEL)' --output-dir $(MODEL_DIR) \
+	  $(if $(SAMPLE),--sample '$(SAMPLE)') $(if $(CLASSES),--classes '$(CLASSES)') \
+	  $(if $(FEATURES),--features '$(FEATURES)')
+endif
 
 $(HOST_LIB): $(MODEL_DIR)/metadata.json app/native/*.c app/native/Makefile
 	$(MAKE) -s -C app/native check

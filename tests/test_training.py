@@ -64,6 +64,16 @@ def test_metadata_describes_the_model(two_runs) -> None:
     assert {"xgboost-cpu", "scikit-learn", "numpy", "tl2cgen", "treelite", "python"} <= set(
         metadata["library_versions"])
     assert metadata["training"]["xgboost"]["objective"] == "binary:logistic"
+    assert metadata["schema_version"] == 2 and metadata["objective"] == "binary:logistic"
+    assert (metadata["output_kind"], metadata["output_values"]) == ("binary", "probability")
+    assert metadata["num_class"] == 2 and metadata["num_outputs"] == 1
+    assert metadata["feature_aliases"]["uci"]["mean concave points"] == "concave points_mean"
+    assert metadata["feature_aliases"]["uci"]["fractal dimension error"] == "fractal_dimension_se"
+    assert metadata["flat_result_field"] == "result"
+    assert metadata["parity"] == {"compare": "absolute", "rows_from": "dataset",
+                                  "tolerance": 1e-6}
+    check = metadata["self_check"]
+    assert [[p] for p in check["probabilities"]] == check["outputs"]
     assert metadata["parity_rows"] == 569
     assert f"accuracy {test['accuracy']:.4f}" in printed
     assert "roc_auc" in printed and "log_loss" in printed

@@ -1,39 +1,56 @@
 """Write the artifacts serving reads: model, metadata, C source and parity file.
 
-Every file is written deterministically (sorted keys, no timestamps, shortest exact float
-text) so that retraining with the same options and libraries changes nothing on disk.
+Training the demo and importing a user's model both end here, so both write the same
+artifact set and the same metadata schema. Every file is written deterministically
+(sorted keys, no timestamps, shortest exact float text) so that writing the same model
+again changes nothing on disk.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 import platform
-import re
-import shutil
-import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import tl2cgen
-import treelite
 import xgboost as xgb
 
-from dataset import Splits
-from model import TrainingParams, predict_benign
+from c_source import C_SOURCE_FILES, export_c_source
+from objectives import BINARY, MULTICLASS, PROBABILITY, OutputSpec
+from parity_file import output_columns, write_parity_file, xgboost_outputs
 
 MODEL_FILE = "model.ubj"
 METADATA_FILE = "metadata.json"
 PARITY_FILE = "parity.csv"
 C_SOURCE_DIR = "c"
-C_SOURCE_FILES = ("header.h", "main.c")
-# UCI's diagnosis codes, which the original sample answered with.
-CLASS_CODES = {"malignant": "M", "benign": "B"}
 SELF_CHECK_ROWS = 4
-SCHEMA_VERSION = 1
+# 2: any objective (objective, output_kind, outputs, num_class, missing values, aliases
+# and class codes as data, parity criterion); the version 1 keys are still written.
+SCHEMA_VERSION = 2
+ABSOLUTE_TOLERANCE = 1e-6
+RELATIVE_TOLERANCE = 1e-5
+
+
+@dataclass(frozen=True)
+class ModelDescription:
+    """Everything about a model that its booster does not say itself."""
+
+    objective: str
+    spec: OutputSpec
+    feature_names: list[str]
+    feature_names_source: str
+    class_names: list[str]
+    version_prefix: str
+    parity_source: str
+    threshold: float | None = None
+    class_codes: dict[str, str] = field(default_factory=dict)
+    feature_aliases: dict[str, dict[str, str]] = field(default_factory=dict)
+    flat_result_field: str | None = None
 
 
 @dataclass(frozen=True)
@@ -41,6 +58,7 @@ class Written:
     model_version: str
     model_sha256: str
     paths: list[Path]
+    parity_rows: int
 
 
 def sha256_of(path: Path) -> str:
@@ -52,70 +70,68 @@ def library_versions() -> dict[str, str]:
     return {"python": platform.python_version(), **{name: version(name) for name in packages}}
 
 
-def export_c_source(booster: xgb.Booster, target: Path) -> None:
-    """TL2cgen C source: architecture-independent, compiled per image architecture later."""
-    with tempfile.TemporaryDirectory() as scratch:
-        json_model = Path(scratch) / "model.json"
-        booster.save_model(json_model)
-        tree_model = treelite.frontend.load_xgboost_model(str(json_model))
-        generated = Path(scratch) / "generated"
-        tl2cgen.generate_c_code(tree_model, dirpath=generated, params={})
-        target.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(generated / "header.h", target / "header.h")
-        main_c = (generated / "main.c").read_text(encoding="utf-8")
-        (target / "main.c").write_text(intercept_first(main_c), encoding="utf-8")
+def _json_value(value: float) -> float | None:
+    return None if math.isnan(value) else value
 
 
-_INTERCEPT = re.compile(r"\n  // Apply base_scores\n(  result\[0\] \+= [^\n]+;\n)")
-_PREDICT_START = "void predict(union Entry* data, int pred_margin, float* result) {\n"
+def self_check_rows(x: np.ndarray) -> list[int]:
+    """The first rows, plus the first row with a missing value if none of them has one."""
+    chosen = list(range(min(SELF_CHECK_ROWS, len(x))))
+    with_missing = np.flatnonzero(np.isnan(x).any(axis=1))
+    if len(with_missing) and not np.isnan(x[chosen]).any():
+        chosen.append(int(with_missing[0]))
+    return chosen
 
 
-def intercept_first(main_c: str) -> str:
-    """Add the intercept before the trees, not after: XGBoost's float32 summation order.
-
-    TL2cgen adds base_score after summing the leaves; XGBoost starts from it. In float32
-    the order changes the rounding, and over many trees the difference grows (5e-6 for
-    1000 trees), beyond the parity tolerance. Starting from the intercept matches XGBoost.
-    """
-    match = _INTERCEPT.search(main_c)
-    start = main_c.find(_PREDICT_START)
-    if match is None or start < 0:
-        raise RuntimeError("TL2cgen's generated predict() has an unexpected shape; "
-                           "check the intercept handling before trusting the C model")
-    without = main_c[: match.start()] + "\n" + main_c[match.end():]
-    body = start + len(_PREDICT_START)
-    return (without[:body] + "  // XGBoost's summation order: intercept first\n"
-            + match.group(1) + without[body:])
+def parity_check(spec: OutputSpec) -> dict[str, Any]:
+    if spec.values == PROBABILITY or spec.values == "label":
+        return {"compare": "absolute", "tolerance": ABSOLUTE_TOLERANCE}
+    return {"compare": "relative", "tolerance": RELATIVE_TOLERANCE,
+            "rule": "|compiled - xgboost| <= tolerance * max(1, |xgboost|)"}
 
 
-def write_parity_file(path: Path, feature_names: list[str], x: np.ndarray,
-                      probability: np.ndarray) -> None:
-    """One row per input: 30 features then XGBoost's p(benign), as exact float text.
+def output_metadata(description: ModelDescription, num_outputs: int) -> dict[str, Any]:
+    spec = description.spec
+    classifier = spec.kind in (BINARY, MULTICLASS)
+    meta: dict[str, Any] = {
+        "objective": description.objective,
+        "output_kind": spec.kind,
+        "output_values": spec.values,
+        "num_outputs": num_outputs,
+        "num_class": len(description.class_names) if classifier else 0,
+        "class_names": description.class_names,
+        "class_codes": description.class_codes,
+        "threshold": description.threshold,
+        "flat_result_field": description.flat_result_field,
+    }
+    if spec.kind == BINARY and spec.values == PROBABILITY:
+        meta["probability_of_class_index"] = 1
+    return meta
 
-    A plain CSV so that the C parity checker can read it with scanf on any architecture.
-    """
-    lines = [",".join([*feature_names, "p_benign"])]
-    for row, p in zip(x.tolist(), probability.tolist()):
-        lines.append(",".join(repr(float(value)) for value in [*row, p]))
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
-
-def write_artifacts(output_dir: Path, booster: xgb.Booster, splits: Splits,
-                    params: TrainingParams, metrics: dict[str, Any],
-                    threshold: float) -> Written:
+def write_artifacts(output_dir: Path, booster: xgb.Booster, description: ModelDescription,
+                    parity_x: np.ndarray, extra: dict[str, Any]) -> Written:
     output_dir.mkdir(parents=True, exist_ok=True)
     model_path = output_dir / MODEL_FILE
     booster.save_model(model_path)
     model_sha256 = sha256_of(model_path)
-    model_version = f"breast-cancer-xgb-{model_sha256[:12]}"
+    model_version = f"{description.version_prefix}-{model_sha256[:12]}"
 
     c_dir = output_dir / C_SOURCE_DIR
     export_c_source(booster, c_dir)
 
-    probability = predict_benign(booster, splits.x_all)
+    outputs = xgboost_outputs(booster, description.objective, parity_x)
     parity_path = output_dir / PARITY_FILE
-    write_parity_file(parity_path, splits.feature_names, splits.x_all, probability)
+    write_parity_file(parity_path, description.feature_names, parity_x, outputs,
+                      output_columns(description.spec, description.class_names))
 
+    checked = self_check_rows(parity_x)
+    self_check: dict[str, Any] = {
+        "rows": [[_json_value(v) for v in parity_x[i].tolist()] for i in checked],
+        "outputs": [outputs[i].tolist() for i in checked],
+    }
+    if outputs.shape[1] == 1 and description.spec.values == PROBABILITY:
+        self_check["probabilities"] = [outputs[i, 0].item() for i in checked]
     metadata = {
         "schema_version": SCHEMA_VERSION,
         "model_version": model_version,
@@ -123,30 +139,26 @@ def write_artifacts(output_dir: Path, booster: xgb.Booster, splits: Splits,
         "model_sha256": model_sha256,
         "model_format": "xgboost-ubjson",
         "c_source": {name: sha256_of(c_dir / name) for name in C_SOURCE_FILES},
+        **output_metadata(description, int(outputs.shape[1])),
+        "feature_names": description.feature_names,
+        "feature_names_source": description.feature_names_source,
+        "feature_aliases": description.feature_aliases,
+        "missing_values": {
+            "request": "null",
+            "means": "missing, as NaN is to XGBoost: each split's learned default direction",
+        },
+        "num_trees": len(booster.get_dump()),
         "parity_file": PARITY_FILE,
         "parity_sha256": sha256_of(parity_path),
-        "parity_rows": int(len(probability)),
-        "feature_names": splits.feature_names,
-        "class_names": splits.class_names,
-        "class_codes": CLASS_CODES,
-        "probability_of_class_index": 1,
-        "threshold": threshold,
-        "num_trees": booster.num_boosted_rounds(),
-        "metrics": {"test": metrics},
-        "training": {
-            **params.as_dict(),
-            "dataset": "sklearn.datasets.load_breast_cancer",
-            "split": {"train": len(splits.y_train), "validation": len(splits.y_valid),
-                      "test": len(splits.y_test), "stratified": True},
-        },
+        "parity_rows": int(len(parity_x)),
+        "parity": {"rows_from": description.parity_source, **parity_check(description.spec)},
         "library_versions": library_versions(),
-        "self_check": {
-            "rows": splits.x_all[:SELF_CHECK_ROWS].tolist(),
-            "probabilities": probability[:SELF_CHECK_ROWS].tolist(),
-        },
+        "self_check": self_check,
+        **extra,
     }
     metadata_path = output_dir / METADATA_FILE
-    metadata_path.write_text(json.dumps(metadata, indent=2, sort_keys=True) + "\n",
-                             encoding="utf-8")
+    metadata_path.write_text(json.dumps(metadata, indent=2, sort_keys=True, allow_nan=False)
+                             + "\n", encoding="utf-8")
     paths = [model_path, metadata_path, parity_path, *(c_dir / n for n in C_SOURCE_FILES)]
-    return Written(model_version=model_version, model_sha256=model_sha256, paths=paths)
+    return Written(model_version=model_version, model_sha256=model_sha256, paths=paths,
+                   parity_rows=int(len(parity_x)))

@@ -12,6 +12,10 @@ import numpy as np
 from sklearn.datasets import load_breast_cancer
 from sklearn.model_selection import train_test_split
 
+# UCI's diagnosis codes, which the original sample answered with in a `result` field.
+CLASS_CODES = {"malignant": "M", "benign": "B"}
+FLAT_RESULT_FIELD = "result"
+_UCI_SUFFIX = {"mean": "mean", "error": "se", "worst": "worst"}
 TEST_FRACTION = 0.2
 VALID_FRACTION_OF_REST = 0.2
 
@@ -50,3 +54,20 @@ def load_splits(seed: int) -> Splits:
         x_test=x_test,
         y_test=y_test,
     )
+
+
+def uci_name(sklearn_name: str) -> str:
+    """The UCI data file's column name, which the original sample's callers use.
+
+    `mean concave points` -> `concave points_mean`, `fractal dimension error` ->
+    `fractal_dimension_se`: the UCI file spells every base with underscores except
+    `concave points`.
+    """
+    if sklearn_name.endswith(" error"):
+        base, kind = sklearn_name[: -len(" error")], "error"
+    else:
+        kind, _, base = sklearn_name.partition(" ")
+        if kind not in ("mean", "worst"):
+            raise ValueError(f"not a breast-cancer feature name: {sklearn_name!r}")
+    uci_base = base if base == "concave points" else base.replace(" ", "_")
+    return f"{uci_base}_{_UCI_SUFFIX[kind]}"

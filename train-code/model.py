@@ -16,6 +16,9 @@ from sklearn.metrics import accuracy_score, confusion_matrix, log_loss, roc_auc_
 from dataset import Splits
 
 
+OBJECTIVE = "binary:logistic"
+
+
 @dataclass(frozen=True)
 class TrainingParams:
     rounds: int
@@ -26,7 +29,7 @@ class TrainingParams:
 
     def xgboost_params(self) -> dict[str, Any]:
         return {
-            "objective": "binary:logistic",
+            "objective": OBJECTIVE,
             "eval_metric": "logloss",
             "max_depth": self.max_depth,
             "eta": self.eta,

@@ -12,9 +12,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from artifacts import write_artifacts
-from dataset import load_splits
-from model import TrainingParams, evaluate, train_booster
+from artifacts import ModelDescription, write_artifacts
+from dataset import CLASS_CODES, FLAT_RESULT_FIELD, Splits, load_splits, uci_name
+from model import OBJECTIVE, TrainingParams, evaluate, train_booster
+from objectives import output_spec
 
 DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "app" / "model"
 
@@ -51,6 +52,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def describe_demo(splits: Splits, threshold: float) -> ModelDescription:
+    """The demo's names as data: UCI aliases, M/B codes and the original `result` field."""
+    return ModelDescription(
+        objective=OBJECTIVE,
+        spec=output_spec(OBJECTIVE),
+        feature_names=splits.feature_names,
+        feature_names_source="model",
+        class_names=splits.class_names,
+        version_prefix="breast-cancer-xgb",
+        parity_source="dataset",
+        threshold=threshold,
+        class_codes=CLASS_CODES,
+        feature_aliases={"uci": {name: uci_name(name) for name in splits.feature_names}},
+        flat_result_field=FLAT_RESULT_FIELD,
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     params = TrainingParams(
@@ -63,7 +81,17 @@ def main(argv: list[str] | None = None) -> int:
     splits = load_splits(seed=args.seed)
     booster = train_booster(splits, params)
     metrics = evaluate(booster, splits.x_test, splits.y_test, args.threshold)
-    written = write_artifacts(args.output_dir, booster, splits, params, metrics, args.threshold)
+    extra = {
+        "metrics": {"test": metrics},
+        "training": {
+            **params.as_dict(),
+            "dataset": "sklearn.datasets.load_breast_cancer",
+            "split": {"train": len(splits.y_train), "validation": len(splits.y_valid),
+                      "test": len(splits.y_test), "stratified": True},
+        },
+    }
+    written = write_artifacts(args.output_dir, booster, describe_demo(splits, args.threshold),
+                              splits.x_all, extra)
 
     print(f"trained {booster.num_boosted_rounds()} trees "
           f"(of at most {params.rounds}; early stopping {params.early_stopping})")

@@ -1,0 +1,66 @@
+"""The importer's readers of user files: any bytes give a format or a clear refusal, never a crash."""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "train-code"))
+from model_file import ModelFileError, sniff_format  # noqa: E402
+from parity_file import SampleError, read_sample  # noqa: E402
+
+NAMES = ["a", "b", "c"]
+
+
+@given(st.binary(max_size=64))
+def test_sniffing_any_bytes_names_a_format_or_refuses(head: bytes) -> None:
+    try:
+        assert sniff_format(head) in ("json", "ubjson")
+    except ModelFileError as error:
+        assert "save it from XGBoost" in str(error)
+
+
+@pytest.mark.parametrize("head,expected", [
+    (b'{"learner": {}}', "json"),
+    (b'  \n{ "learner"', "json"),
+    (b"{L\x00\x00\x00\x00\x00\x00\x00\x07learner", "ubjson"),
+    (b"{i\x07learner", "ubjson"),
+])
+def test_xgboost_json_and_ubjson_are_recognised(head: bytes, expected: str) -> None:
+    assert sniff_format(head) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="abc0123456789.,-e\nnaul \t", max_size=80))
+def test_any_sample_text_gives_rows_or_a_clear_refusal(tmp_path_factory: pytest.TempPathFactory,
+                                                       text: str) -> None:
+    path = tmp_path_factory.mktemp("sample") / "rows.csv"
+    path.write_text(text, encoding="utf-8")
+    try:
+        rows = read_sample(path, NAMES)
+    except SampleError as error:
+        assert str(path) in str(error)
+    else:
+        assert rows.shape[1] == 3 and len(rows) >= 1
+
+
+def test_a_header_reorders_columns_and_empty_cells_are_missing(tmp_path: Path) -> None:
+    path = tmp_path / "rows.csv"
+    path.write_text("c,a,b\n3,1,\nnull,4,5\n", encoding="utf-8")
+    rows = read_sample(path, NAMES).tolist()
+    assert rows[0][0] == 1.0 and math.isnan(rows[0][1]) and rows[0][2] == 3.0
+    assert rows[1][:2] == [4.0, 5.0] and math.isnan(rows[1][2])
+
+
+def test_a_sample_that_is_not_text_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "rows.csv"
+    path.write_bytes(b"\xff\xfe\x00binary")
+    with pytest.raises(SampleError, match="UTF-8"):
+        read_sample(path, NAMES)

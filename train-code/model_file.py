@@ -1,0 +1,117 @@
+"""Read a user's XGBoost model file safely and say what it is.
+
+Only XGBoost's own JSON and UBJSON formats are read, by XGBoost's parser; nothing is ever
+unpickled (loading a pickle runs code the file chooses). Anything the compiled path cannot
+serve exactly is refused here, with a message that says what was found and what to do.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import xgboost as xgb
+
+from objectives import OutputSpec, output_spec
+
+SAVE_HINT = "save it from XGBoost with booster.save_model('model.json') (or 'model.ubj')"
+# UBJSON type markers that can follow the opening '{' of XGBoost's UBJSON document.
+_UBJSON_MARKERS = frozenset(b"iUILlSHdDTFZN$#")
+
+
+class ModelFileError(ValueError):
+    """The file is not a model this project can import; the message says why."""
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What the importer needs to know about a loaded booster."""
+
+    booster: xgb.Booster
+    file_format: str
+    objective: str
+    spec: OutputSpec
+    num_feature: int
+    num_class: int
+    feature_names: list[str] | None
+    trees: list[dict[str, Any]]
+
+
+def sniff_format(head: bytes) -> str:
+    """'json' or 'ubjson' from the first bytes, or a ModelFileError naming what it looks like."""
+    text = head.lstrip()
+    if text[:1] == b"{":
+        rest = text[1:].lstrip()
+        if rest[:1] == b'"':
+            return "json"
+        if text[1:2] and text[1] in _UBJSON_MARKERS:
+            return "ubjson"
+    if head[:1] == b"\x80" or head[:2] in (b"cx", b"(d"):
+        found = "a Python pickle (never loaded here: unpickling runs code)"
+    elif head[:4] == b"binf" or head[:4] == b"\x00\x00\x00\x3f":
+        found = "XGBoost's old binary format"
+    elif head[:2] == b"PK":
+        found = "a zip archive"
+    elif not head:
+        found = "empty"
+    else:
+        found = "not XGBoost JSON or UBJSON"
+    raise ModelFileError(f"the model file is {found}: {SAVE_HINT}")
+
+
+def load_model(path: Path) -> ModelInfo:
+    if not path.is_file():
+        raise ModelFileError(f"model file {path} not found (or not a file)")
+    raw = path.read_bytes()
+    file_format = sniff_format(raw[:64])
+    booster = xgb.Booster()
+    try:
+        booster.load_model(bytearray(raw))
+    except xgb.core.XGBoostError as error:
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else "no detail"
+        raise ModelFileError(f"XGBoost cannot read {path.name} as {file_format.upper()} "
+                             f"({first_line}): {SAVE_HINT}") from error
+    return describe(booster, file_format)
+
+
+def describe(booster: xgb.Booster, file_format: str) -> ModelInfo:
+    learner = json.loads(booster.save_raw("json"))["learner"]
+    objective = learner["objective"]["name"]
+    spec = output_spec(objective)
+    params = learner["learner_model_param"]
+    num_target = int(params.get("num_target", "1"))
+    if num_target > 1:
+        raise ModelFileError(f"the model has {num_target} targets (objective {objective!r}): "
+                             "multi-target models are not served")
+    booster_kind = learner["gradient_booster"]["name"]
+    if booster_kind == "gbtree":
+        model = learner["gradient_booster"]["model"]
+    elif booster_kind == "dart":
+        model = learner["gradient_booster"]["gbtree"]["model"]
+    else:
+        raise ModelFileError(f"booster {booster_kind!r} is not served: only tree models "
+                             "(gbtree, dart) compile to C")
+    trees = model["trees"]
+    refuse_unservable_trees(trees, learner.get("feature_types") or [], objective)
+    num_class = int(params.get("num_class", "0"))
+    names = learner.get("feature_names") or None
+    return ModelInfo(booster=booster, file_format=file_format, objective=objective, spec=spec,
+                     num_feature=int(params["num_feature"]), num_class=num_class,
+                     feature_names=list(names) if names else None, trees=trees)
+
+
+def refuse_unservable_trees(trees: list[dict[str, Any]], feature_types: list[str],
+                            objective: str) -> None:
+    if not trees:
+        raise ModelFileError("the model has no trees: train it before exporting")
+    if "c" in feature_types or any(any(tree["split_type"]) for tree in trees):
+        raise ModelFileError(
+            "the model has categorical splits (enable_categorical=True), which are not served: "
+            "encode categories as numbers (ordinal codes or one-hot columns) and retrain with "
+            "enable_categorical=False")
+    leaf_sizes = {int(tree["tree_param"].get("size_leaf_vector", "1")) for tree in trees}
+    if leaf_sizes - {0, 1}:
+        raise ModelFileError(f"the model has vector leaves (objective {objective!r}, "
+                             "multi_strategy='multi_output_tree'): not served")

@@ -1,0 +1,115 @@
+"""Rows that exercise a model: both sides of every split of every tree, and its missing-value path.
+
+For each split node of each tree three targets are made: a row that reaches the node and
+then goes left (the largest float32 below the threshold), right (the threshold itself, the
+boundary case) or takes the learned default direction (the feature missing, NaN). Targets
+whose paths are compatible share a row (first fit over the most recent rows), so a model
+of hundreds of trees still needs only a few thousand rows. Features a row does not
+constrain take threshold values of their own, so every row also exercises other trees.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+LEFT, RIGHT, MISSING = 0, 1, 2
+RECENT_ROWS = 32
+# A row's state per feature: (low, high) meaning low <= value < high, or None for NaN.
+Interval = tuple[float, float]
+Requirement = tuple[int, Interval | None]
+
+
+def below(threshold: float) -> float:
+    """The largest float32 value below the threshold: the left side's boundary."""
+    return float(np.nextafter(np.float32(threshold), np.float32(-np.inf)))
+
+
+def split_targets(tree: dict[str, Any]) -> Iterator[list[Requirement]]:
+    """Per split node, the requirements of going left, right and missing there."""
+    left, right = tree["left_children"], tree["right_children"]
+    feature, threshold = tree["split_indices"], tree["split_conditions"]
+    stack: list[tuple[int, list[Requirement]]] = [(0, [])]
+    while stack:
+        node, path = stack.pop()
+        if left[node] == -1:
+            continue
+        f, t = int(feature[node]), float(np.float32(threshold[node]))
+        go_left, go_right = (f, (-math.inf, t)), (f, (t, math.inf))
+        yield [*path, go_left]
+        yield [*path, go_right]
+        yield [*path, (f, None)]
+        stack.append((left[node], [*path, go_left]))
+        stack.append((right[node], [*path, go_right]))
+
+
+def _fits(row: dict[int, Interval | None],
+          needs: list[Requirement]) -> dict[int, Interval | None] | None:
+    """The row with the requirements added, or None when they contradict it."""
+    merged = dict(row)
+    for f, want in needs:
+        if f not in merged:
+            merged[f] = want
+            continue
+        have = merged[f]
+        if want is None or have is None:
+            if want is None and have is None:
+                continue
+            return None
+        low, high = max(have[0], want[0]), min(have[1], want[1])
+        if low >= high:
+            return None
+        merged[f] = (low, high)
+    return merged
+
+
+def _value(state: Interval | None) -> float:
+    if state is None:
+        return math.nan
+    low, high = state
+    if high != math.inf:
+        value = below(high)
+        return value if value >= low else low
+    return low
+
+
+def split_rows(trees: list[dict[str, Any]], num_feature: int, seed: int = 0) -> np.ndarray:
+    rows: list[dict[int, Interval | None]] = []
+    for tree in trees:
+        for needs in split_targets(tree):
+            for index in range(max(0, len(rows) - RECENT_ROWS), len(rows)):
+                merged = _fits(rows[index], needs)
+                if merged is not None:
+                    rows[index] = merged
+                    break
+            else:
+                merged = _fits({}, needs)
+                # None: missing at a node whose path already tested the same feature.
+                if merged is not None:
+                    rows.append(merged)
+    rows.append({f: None for f in range(num_feature)})  # every feature missing
+    fill = _filler(trees, num_feature, len(rows), seed)
+    out = fill.copy()
+    for r, row in enumerate(rows):
+        for f, state in row.items():
+            out[r, f] = _value(state)
+    return out
+
+
+def _filler(trees: list[dict[str, Any]], num_feature: int, n_rows: int, seed: int) -> np.ndarray:
+    """Values for unconstrained cells: each feature's thresholds and the values just below."""
+    candidates: list[set[float]] = [set() for _ in range(num_feature)]
+    for tree in trees:
+        for node, child in enumerate(tree["left_children"]):
+            if child != -1:
+                t = float(np.float32(tree["split_conditions"][node]))
+                candidates[int(tree["split_indices"][node])].update((t, below(t)))
+    rng = np.random.default_rng(seed)
+    fill = np.zeros((n_rows, num_feature), dtype=np.float64)
+    for f, values in enumerate(candidates):
+        if values:
+            fill[:, f] = rng.choice(np.array(sorted(values)), size=n_rows)
+    return fill
