@@ -81,9 +81,9 @@ def http_method(event: dict[str, Any]) -> object:
 FAST_PATH_MIN_BYTES = 4096
 # Bodies are UTF-8 (RFC 8259 §8.1); one leading byte order mark is ignored, text or base64.
 UTF8_BOM = b"\xef\xbb\xbf"
-# Arrays and objects, and values (commas) per row a real request can need beyond its rows'
-# own: the structural limits checked before parsing, so memory stays bounded by the rows.
-ENVELOPE_CONTAINERS = 64
+# What a request needs beyond its rows' own arrays/objects and values: the structural limits
+# checked before parsing (`_check_structure`) are a full batch plus this.
+ENVELOPE_ITEMS = 64
 FastParser = Callable[[bytes, int], "tuple[array, int] | None"]
 
 
@@ -191,24 +191,22 @@ def _http_body(event: dict[str, Any], limits: Limits) -> bytes | str | None:
 
 
 def _check_structure(body: bytes | str, schema: FeatureSchema, limits: Limits) -> None:
-    """Refuse, before parsing, a body with more arrays/objects or values than a request of
-    `max_batch_rows` rows can hold: a 6 MB body of `[[],[],...]` would otherwise become
-    millions of Python objects. Counts include brackets and commas inside strings, so they
-    are upper bounds; the limits leave room for that in any real request."""
-    max_containers = 4 * limits.max_batch_rows + ENVELOPE_CONTAINERS
+    """Refuse, before parsing, a body with more arrays/objects or values than a full batch:
+    6 MB of `[[],[],...]` would otherwise become millions of Python objects (over 200 MB).
+    Brackets and commas inside strings count too: upper bounds, which no request that could
+    be answered reaches."""
+    batch = f"a batch holds at most {limits.max_batch_rows} rows of {schema.size} features"
+    max_containers = limits.max_batch_rows + ENVELOPE_ITEMS
     containers = _count(body, "[{")
     if containers > max_containers:
-        raise TooManyValues(
-            f"the request body holds {containers} arrays/objects; a request holds at most "
-            f"{max_containers} (its batch at most {limits.max_batch_rows} rows)",
-            containers=containers, limit=max_containers)
-    max_values = max_containers * (schema.size + 1)
+        raise TooManyValues(f"the request body holds {containers} arrays/objects, at most "
+                            f"{max_containers} are accepted ({batch})",
+                            containers=containers, limit=max_containers)
+    max_values = limits.max_batch_rows * (schema.size + 1) + ENVELOPE_ITEMS
     values = _count(body, ",") + 1
     if values > max_values:
-        raise TooManyValues(
-            f"the request body holds {values} values; a request holds at most {max_values} "
-            f"({limits.max_batch_rows} rows of {schema.size} features)",
-            values=values, limit=max_values)
+        raise TooManyValues(f"the request body holds {values} values, at most {max_values} "
+                            f"are accepted ({batch})", values=values, limit=max_values)
 
 
 def _count(body: bytes | str, characters: str) -> int:
@@ -221,9 +219,12 @@ def _json(raw: bytes | str) -> Any:
     try:
         # Decoded here, strictly: json.loads would guess UTF-16/32 for bytes and let encoded
         # surrogates through, which a text body can never carry.
+        if isinstance(raw, bytes) and b"\x00" in raw[:4]:  # JSON text never holds a NUL
+            raise InvalidJson("the request body is not UTF-8 text (UTF-16 or UTF-32?); "
+                              "send it as UTF-8")
         text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
         return json.loads(text, object_pairs_hook=_refuse_duplicate_keys)
-    except DuplicateKey:
+    except (DuplicateKey, InvalidJson):
         raise
     except (ValueError, RecursionError) as error:
         raise InvalidJson(f"the request body is not valid JSON: {_describe_json_error(error)}") \
