@@ -17,6 +17,7 @@ help:
 	@echo "make model   (re)train the model and write app/model/"
 	@echo "make lib     build the model library for this machine ($(ARCH))"
 	@echo "make bench   benchmark naive vs xgboost engine vs compiled engine"
+	@echo "make fuzz    fuzz every C entry point and lambda_handler (FUZZ_SECONDS each, needs clang)"
 
 $(VENV)/.installed: requirements/*.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -63,3 +64,12 @@ invoke: venv model
 .PHONY: bench
 bench: venv model
 	$(PY) bench/benchmark.py
+
+# libFuzzer + ASan + UBSan on the C reader, predictor and writer; atheris on lambda_handler.
+FUZZ_SECONDS ?= 60
+.PHONY: fuzz
+$(VENV)/.fuzz-installed: requirements/fuzz.txt $(VENV)/.installed
+	$(PY) -m pip install --quiet -r requirements/fuzz.txt
+	touch $@
+fuzz: $(VENV)/.fuzz-installed lib
+	$(PY) fuzz/run.py --seconds $(FUZZ_SECONDS)

@@ -45,8 +45,8 @@ def lambda_handler(event: Any, context: Any) -> bytes | dict[str, Any]:
     except RequestError as error:
         status, document, error_code = error.http_status, error_document(error), error.code
     except Exception as failure:  # noqa: BLE001 - a bug still answers, with one documented code
-        error = _internal_error(failure)
-        status, document, error_code = error.http_status, error_document(error), error.code
+        internal = _internal_error(failure)
+        status, document, error_code = internal.http_status, error_document(internal), internal.code
     LOG.request(getattr(context, "aws_request_id", None), rows,
                 (time.perf_counter() - started) * 1000.0, error_code)
     return render(transport, status, document)

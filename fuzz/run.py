@@ -7,7 +7,8 @@ C targets (reader, predictor, writer: every entry point the function calls throu
 are built with clang's libFuzzer, AddressSanitizer and UndefinedBehaviorSanitizer; the
 handler target runs lambda_handler under atheris. All start from a corpus seeded with
 events/ and keep what they find in fuzz/build/corpus/, so later runs start further on.
-A crashing input is kept in fuzz/build/findings/ (reproduce: `<binary> <file>`).
+A crashing input is kept in fuzz/build/findings/ (reproduce: `<binary> <file>`); once fixed,
+it belongs in fuzz/regressions/<target>/, which every run replays before fuzzing.
 """
 
 from __future__ import annotations
@@ -65,7 +66,9 @@ def command(target: str, clang: str) -> list[str]:
 def run(target: str, seconds: int, clang: str) -> tuple[bool, str]:
     findings = BUILD / "findings"
     findings.mkdir(parents=True, exist_ok=True)
-    argv = [*command(target, clang), str(seed(target)), f"-max_total_time={seconds}",
+    regressions = FUZZ / "regressions" / target  # every finding so far, replayed first
+    corpora = [str(seed(target)), *([str(regressions)] if regressions.is_dir() else [])]
+    argv = [*command(target, clang), *corpora, f"-max_total_time={seconds}",
             "-timeout=10", "-rss_limit_mb=2048", "-print_final_stats=1",
             f"-artifact_prefix={findings}/{target}-"]
     started = time.monotonic()

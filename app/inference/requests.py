@@ -174,16 +174,15 @@ def _http_body(event: dict[str, Any], limits: Limits) -> bytes | str | None:
     if len(body) > limits.max_request_bytes * 4 // 3 + 4:
         raise PayloadTooLarge(f"the request body is {len(body)} bytes; the limit is "
                               f"{limits.max_request_bytes}", limit=limits.max_request_bytes)
-    raw: bytes | str = body
+    raw: bytes | str
     if event.get("isBase64Encoded"):
         try:
-            raw = base64.b64decode(body, validate=True)
+            decoded = base64.b64decode(body, validate=True)
         except (binascii.Error, ValueError):
             raise InvalidJson("the request body is marked base64 but is not valid base64") from None
-        if raw.startswith(UTF8_BOM):
-            raw = raw[len(UTF8_BOM):]
-    elif raw.startswith("\ufeff"):
-        raw = raw[1:]
+        raw = decoded[len(UTF8_BOM):] if decoded.startswith(UTF8_BOM) else decoded
+    else:
+        raw = body[1:] if body.startswith("\ufeff") else body
     if len(raw) > limits.max_request_bytes:
         raise PayloadTooLarge(f"the request body is {len(raw)} bytes; the limit is "
                               f"{limits.max_request_bytes}", limit=limits.max_request_bytes)
