@@ -15,7 +15,7 @@ import pytest
 
 from conftest import HOST_LIBRARY, MODEL_DIR
 from inference.engines.compiled import CompiledEngine
-from inference.errors import InternalError
+from inference import errors
 
 CANARY = 0xA5
 NAMES = [("", ""), ("M", "B"), ("", "benign"), ("malignant", "B"), ("\u00e9", "\"")]
@@ -97,5 +97,5 @@ def test_a_probability_that_is_not_finite_is_refused_not_written(library, engine
     buffer = ctypes.create_string_buffer(4096)
     assert library.encode_predictions(values.buffer_info()[0], 3, 0.5, b'"a"', b'"b"', buffer,
                                       len(buffer)) == -2
-    with pytest.raises(InternalError, match="not finite"):
+    with pytest.raises(errors.InternalError, match="not finite"):
         engine.encode_predictions(values, 0.5, b'"a"', b'"b"')

@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 
 from conftest import ROOT
-from local_lambda.guard import MAX_CONNECTIONS
 from local_lambda.launcher import local_runtime
 
 X86 = "XGBoostInferenceX86Function"
@@ -160,6 +159,8 @@ def test_a_valid_configuration_still_applies(runtime) -> None:
 
 
 def test_stalled_and_excess_connections_are_bounded(runtime) -> None:
+    from local_lambda.guard import MAX_CONNECTIONS
+
     threads_before = server_status(runtime, "Threads:")
     stalled = []
     for _ in range(MAX_CONNECTIONS + 20):

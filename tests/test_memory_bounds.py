@@ -32,5 +32,5 @@ def probe(shape: str) -> dict:
 def test_a_six_megabyte_body_peaks_under_the_lambda_minimum(shape: str) -> None:
     measured = probe(shape)
     print(f"\nmemory: {measured}")
-    assert measured["code"] == SHAPES[shape]
     assert measured["peak_mb"] <= LAMBDA_MINIMUM_MB, measured
+    assert measured["code"] == SHAPES[shape]
