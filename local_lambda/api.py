@@ -191,13 +191,23 @@ class InvokeHandler(BaseHTTPRequestHandler):
             raise ApiError(405, "UnknownOperationException", f"{method} {path} is not supported")
         except ApiError as error:
             self._error(error)
-        except (TimeoutError, ConnectionError):
+        except TimeoutError:
+            self.close_connection = True
+            self._answer_quietly(ApiError(408, "RequestTimeoutException",
+                                          f"no complete request within {self.timeout:.0f} s"))
+        except ConnectionError:
             self.close_connection = True
         except Exception as error:  # noqa: BLE001 - a bug still answers, in Lambda's shape
             print(f"[local-lambda] {method} {path[:200]} failed: {error!r}", file=sys.stderr)
             self.close_connection = True
             self._error(ApiError(500, "ServiceException", "the local runtime failed on this "
                                  "request; its console has the details"))
+
+    def _answer_quietly(self, error: ApiError) -> None:
+        try:
+            self._error(error)
+        except OSError:
+            pass  # the client is gone: nobody to answer
 
     def _read_body(self) -> bytes:
         """The body, its declared size checked before anything is read or allocated."""
