@@ -88,11 +88,14 @@ def run(target: str, seconds: int, clang: str) -> tuple[bool, str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("targets", nargs="*", choices=[[], *TARGETS], default=list(TARGETS),
-                        metavar="target", help=f"any of {', '.join(TARGETS)} (default: all)")
+    parser.add_argument("targets", nargs="*", metavar="target",
+                        help=f"any of {', '.join(TARGETS)} (default: all)")
     parser.add_argument("--seconds", type=int, default=60, help="time per target")
     parser.add_argument("--clang", default="clang")
     args = parser.parse_args(argv)
+    unknown = sorted(set(args.targets) - set(TARGETS))
+    if unknown:
+        parser.error(f"unknown target(s) {', '.join(unknown)}; choose from {', '.join(TARGETS)}")
     if shutil.which(args.clang) is None:
         print(f"{args.clang} not found: install clang and libclang-rt-dev", file=sys.stderr)
         return 2
