@@ -19,6 +19,7 @@ help:
 	@echo "make lib     build the model library for this machine ($(ARCH))"
 	@echo "make bench   benchmark naive vs xgboost engine vs compiled engine"
 	@echo "make compare ARGS='--endpoint-url http://127.0.0.1:3001'  run the compare tool"
+	@echo "make fuzz    fuzz every C entry point and lambda_handler (FUZZ_SECONDS each, needs clang)"
 
 $(VENV)/.installed: requirements/*.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -86,3 +87,12 @@ compare: venv model
 .PHONY: bench
 bench: venv model
 	$(PY) bench/benchmark.py
+
+# libFuzzer + ASan + UBSan on the C reader, predictor and writer; atheris on lambda_handler.
+FUZZ_SECONDS ?= 60
+.PHONY: fuzz
+$(VENV)/.fuzz-installed: requirements/fuzz.txt $(VENV)/.installed
+	$(PY) -m pip install --quiet -r requirements/fuzz.txt
+	touch $@
+fuzz: $(VENV)/.fuzz-installed lib
+	$(PY) fuzz/run.py --seconds $(FUZZ_SECONDS)

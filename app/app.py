@@ -11,7 +11,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-from inference.errors import RequestError
+from inference.errors import InternalError, RequestError
 from inference.features import FeatureSchema
 from inference.logs import RequestLog
 from inference.predictor import Predictor
@@ -44,6 +44,19 @@ def lambda_handler(event: Any, context: Any) -> bytes | dict[str, Any]:
             status, document = 200, ENCODER.document(request.shape, probabilities)
     except RequestError as error:
         status, document, error_code = error.http_status, error_document(error), error.code
+    except Exception as failure:  # noqa: BLE001 - a bug still answers, with one documented code
+        internal = _internal_error(failure)
+        status, document, error_code = internal.http_status, error_document(internal), internal.code
     LOG.request(getattr(context, "aws_request_id", None), rows,
                 (time.perf_counter() - started) * 1000.0, error_code)
     return render(transport, status, document)
+
+
+def _internal_error(failure: Exception) -> InternalError:
+    """The answer to a bug; its traceback goes to the log (stderr), never to the caller."""
+    import traceback  # only on the path that needs it: cold starts stay light
+
+    traceback.print_exc()
+    if isinstance(failure, InternalError):
+        return failure
+    return InternalError("the function failed on this request; its log has the details")

@@ -51,7 +51,7 @@ def start_lambda(args: argparse.Namespace) -> int:
                         log=lambda text: print(f"[local-lambda] {text}", flush=True),
                         emulate_arm64=args.emulate_arm64)
     lambda_ = LocalLambda(pools, args.region)
-    server = make_server(lambda_, args.port)
+    server = make_server(lambda_, args.port, args.allow_host)
     stopping = threading.Event()
 
     def stop(signum: int, _frame: Any) -> None:
@@ -113,6 +113,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     start.add_argument("--port", "-p", type=int, default=DEFAULT_PORT)
     start.add_argument("--max-concurrency", type=int, default=8,
                        help="execution environments per function; beyond: 429 (default 8)")
+    start.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                       help="also answer requests whose Host/Origin is NAME (default: "
+                            "loopback names only, so web pages cannot reach the API)")
     one = commands.add_parser("invoke", help="invoke one function once and print the answer")
     one.add_argument("function")
     one.add_argument("--event", "-e", type=Path)

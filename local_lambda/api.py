@@ -3,6 +3,8 @@ UpdateFunctionConfiguration and ListFunctions, in the shapes botocore expects.
 
 Errors carry `x-amzn-ErrorType` and a JSON body as AWS sends them, so boto3 raises the same
 exceptions it raises against Lambda (ResourceNotFoundException, TooManyRequestsException, ...).
+Every request gets such an answer, malformed ones included (a 4xx); the checks made before
+a request is read (Host/Origin, Content-Length, timeouts, connections) live in `guard`.
 """
 
 from __future__ import annotations
@@ -15,16 +17,21 @@ import threading
 import uuid
 from datetime import datetime, timezone
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Iterable
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import unquote
 
 from .functions import FunctionSpec
+from .guard import READ_TIMEOUT_SECONDS, BoundedHTTPServer, HostPolicy, content_length
 from .image import LocalImage
 from .pool import FunctionPool, Throttled
 from .report import tail_log
+from .update_config import InvalidParameter, updated_spec
 
 MAX_SYNC_PAYLOAD = 6 * 1024 * 1024
+# An oversized body is read and dropped up to this much, so the client sees the 413.
+MAX_DRAINED_BYTES = 16 * 1024 * 1024
 FUNCTION_PATH = re.compile(r"^/2015-03-31/functions/([^/]+)(/invocations|/configuration)?/?$")
 LIST_PATH = re.compile(r"^/2015-03-31/functions/?$")
 ARN_NAME = re.compile(r"^arn:aws[\w-]*:lambda:[^:]*:\d*:function:([^:]+)(?::.+)?$")
@@ -94,13 +101,12 @@ class LocalLambda:
         }
 
     def update(self, pool: FunctionPool, request: dict[str, Any]) -> dict[str, Any]:
+        """Validated whole before anything changes: a refusal leaves the function as it was."""
         with self._lock:
-            environment = request.get("Environment")
-            spec = pool.spec.updated(
-                memory_mb=_int_field(request, "MemorySize", 128, 10240),
-                timeout_s=_int_field(request, "Timeout", 1, 900),
-                environment=None if environment is None else environment.get("Variables", {}),
-            )
+            try:
+                spec = updated_spec(pool.spec, request)
+            except InvalidParameter as error:
+                raise ApiError(400, "InvalidParameterValueException", str(error)) from None
             pool.reconfigure(spec)
             self.modified[spec.name] = _timestamp()
         return self.configuration(pool)
@@ -116,16 +122,6 @@ class ApiError(Exception):
         self.status, self.error_type, self.message, self.extra = status, error_type, message, extra
 
 
-def _int_field(request: dict[str, Any], key: str, low: int, high: int) -> int | None:
-    if key not in request:
-        return None
-    value = request[key]
-    if not isinstance(value, int) or not low <= value <= high:
-        raise ApiError(400, "InvalidParameterValueException",
-                       f"{key} must be an integer from {low} to {high}")
-    return value
-
-
 def _timestamp() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+0000"
 
@@ -133,7 +129,10 @@ def _timestamp() -> str:
 class InvokeHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "LocalLambda"
+    default_request_version = "HTTP/1.1"  # so even a garbled request line gets headers back
+    timeout = READ_TIMEOUT_SECONDS  # every read and write on the connection
     lambda_: LocalLambda  # set on the subclass made by make_server
+    hosts: HostPolicy  # likewise
 
     def do_POST(self) -> None:  # noqa: N802
         self._dispatch("POST")
@@ -147,9 +146,27 @@ class InvokeHandler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         return
 
+    def handle_one_request(self) -> None:
+        try:
+            super().handle_one_request()
+        except (TimeoutError, ConnectionError):  # a client that stalls or leaves mid-request
+            self.close_connection = True
+
+    def send_error(self, code: int, message: str | None = None,
+                   explain: str | None = None) -> None:
+        """What http.server refuses itself (bad request line, headers, method): Lambda's shape."""
+        status = 405 if code == HTTPStatus.NOT_IMPLEMENTED else code
+        self.close_connection = True
+        self._error(ApiError(status, "InvalidRequestContentException",
+                             message or HTTPStatus(status).phrase))
+
     def _dispatch(self, method: str) -> None:
         path = self.path.split("?", 1)[0]
         try:
+            refusal = self.hosts.refusal(self.headers.get("Host"), self.headers.get("Origin"))
+            if refusal:
+                self.close_connection = True
+                raise ApiError(403, "AccessDeniedException", refusal)
             body = self._read_body()
             if LIST_PATH.match(path) and method == "GET":
                 configs = [self.lambda_.configuration(p) for p in self.lambda_.pools.values()]
@@ -174,25 +191,64 @@ class InvokeHandler(BaseHTTPRequestHandler):
             raise ApiError(405, "UnknownOperationException", f"{method} {path} is not supported")
         except ApiError as error:
             self._error(error)
+        except TimeoutError:
+            self.close_connection = True
+            self._answer_quietly(ApiError(408, "RequestTimeoutException",
+                                          f"no complete request within {self.timeout:.0f} s"))
+        except ConnectionError:
+            self.close_connection = True
+        except Exception as error:  # noqa: BLE001 - a bug still answers, in Lambda's shape
+            print(f"[local-lambda] {method} {path[:200]} failed: {error!r}", file=sys.stderr)
+            self.close_connection = True
+            self._error(ApiError(500, "ServiceException", "the local runtime failed on this "
+                                 "request; its console has the details"))
+
+    def _answer_quietly(self, error: ApiError) -> None:
+        try:
+            self._error(error)
+        except OSError:
+            pass  # the client is gone: nobody to answer
 
     def _read_body(self) -> bytes:
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_SYNC_PAYLOAD:
-            # Read and drop what was sent so the connection stays usable for the answer.
-            remaining = length
-            while remaining > 0:
-                remaining -= len(self.rfile.read(min(remaining, 1 << 20)) or b"x" * remaining)
+        """The body, its declared size checked before anything is read or allocated."""
+        if "Transfer-Encoding" in self.headers:
+            self.close_connection = True
+            raise ApiError(411, "InvalidRequestContentException",
+                           "send the body with a Content-Length, not a Transfer-Encoding")
+        try:
+            length = content_length(self.headers.get("Content-Length"), MAX_SYNC_PAYLOAD)
+        except OverflowError as too_large:
+            self._drain(too_large.args[0])
             raise ApiError(413, "RequestEntityTooLargeException",
-                           f"{length} byte payload is too large for the Invoke API "
-                           f"(limit {MAX_SYNC_PAYLOAD} bytes)")
-        return self.rfile.read(length) if length else b""
+                           f"{too_large.args[0]} byte payload is too large for the Invoke API "
+                           f"(limit {MAX_SYNC_PAYLOAD} bytes)") from None
+        except ValueError as malformed:
+            self.close_connection = True
+            raise ApiError(400, "InvalidRequestContentException", str(malformed)) from None
+        body = self.rfile.read(length) if length else b""
+        if len(body) < length:
+            self.close_connection = True
+            raise ApiError(400, "InvalidRequestContentException",
+                           f"the body ended after {len(body)} of {length} bytes")
+        return body
+
+    def _drain(self, length: int) -> None:
+        """Read and drop an oversized body, within bounds, so the client reads the answer."""
+        remaining = min(length, MAX_DRAINED_BYTES)
+        while remaining > 0:
+            chunk = self.rfile.read(min(remaining, 1 << 16))
+            if not chunk:
+                break
+            remaining -= len(chunk)
+        if length > MAX_DRAINED_BYTES or remaining > 0:
+            self.close_connection = True
 
     def _invoke(self, pool: FunctionPool, payload: bytes) -> None:
         invocation_type = self.headers.get("X-Amz-Invocation-Type", "RequestResponse")
         if payload:
             try:
                 json.loads(payload)
-            except ValueError:
+            except (ValueError, RecursionError):
                 raise ApiError(400, "InvalidRequestContentException",
                                "Could not parse request body into json") from None
         else:
@@ -237,9 +293,10 @@ class InvokeHandler(BaseHTTPRequestHandler):
 
     def _error(self, error: ApiError) -> None:
         document = {"Type": "User", "message": error.message, **error.extra}
-        self._send(error.status, json.dumps(document).encode(),
-                   {"x-amzn-ErrorType": error.error_type,
-                    "x-amzn-RequestId": str(uuid.uuid4())})
+        headers = {"x-amzn-ErrorType": error.error_type, "x-amzn-RequestId": str(uuid.uuid4())}
+        if self.close_connection:
+            headers["Connection"] = "close"
+        self._send(error.status, json.dumps(document).encode(), headers)
 
     def _send(self, status: int, body: bytes, headers: dict[str, str]) -> None:
         self.send_response(status, HTTPStatus(status).phrase)
@@ -255,7 +312,7 @@ class InvokeHandler(BaseHTTPRequestHandler):
 def _json_object(body: bytes) -> dict[str, Any]:
     try:
         document = json.loads(body or b"{}")
-    except ValueError:
+    except (ValueError, RecursionError):
         raise ApiError(400, "InvalidRequestContentException", "the body is not JSON") from None
     if not isinstance(document, dict):
         raise ApiError(400, "InvalidRequestContentException", "the body must be a JSON object")
@@ -273,14 +330,14 @@ def _echo(name: str, lines: list[str], report_line: str) -> None:
         sys.stdout.flush()
 
 
-def make_server(lambda_: LocalLambda, port: int) -> ThreadingHTTPServer:
-    handler = type("BoundInvokeHandler", (InvokeHandler,), {"lambda_": lambda_})
-    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
-    server.daemon_threads = True
-    return server
+def make_server(lambda_: LocalLambda, port: int,
+                allowed_hosts: Iterable[str] = ()) -> BoundedHTTPServer:
+    handler = type("BoundInvokeHandler", (InvokeHandler,),
+                   {"lambda_": lambda_, "hosts": HostPolicy(allowed_hosts)})
+    return BoundedHTTPServer(("127.0.0.1", port), handler)
 
 
-def wait_forever(server: ThreadingHTTPServer) -> None:
+def wait_forever(server: BoundedHTTPServer) -> None:
     try:
         server.serve_forever(poll_interval=0.2)
     finally:

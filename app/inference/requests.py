@@ -31,8 +31,10 @@ from .errors import (
     InvalidRow,
     MethodNotAllowed,
     PayloadTooLarge,
+    TooManyValues,
     UnknownEventShape,
     UnknownField,
+    quoted,
 )
 from .features import FeatureSchema
 
@@ -65,8 +67,23 @@ def transport_of(event: Any) -> Transport:
     return Transport.DIRECT
 
 
+def http_method(event: dict[str, Any]) -> object:
+    """REST (v1) events name the method at the top, Function URL / HTTP API (v2) events in
+    requestContext.http; anything else there is kept as is, for the refusal to show."""
+    method = event.get("httpMethod")
+    if method is None:
+        http = event["requestContext"].get("http")
+        method = http.get("method") if isinstance(http, dict) else None
+    return method
+
+
 # Bodies smaller than this parse faster in Python than the C call costs to set up.
 FAST_PATH_MIN_BYTES = 4096
+# Bodies are UTF-8 (RFC 8259 §8.1); one leading byte order mark is ignored, text or base64.
+UTF8_BOM = b"\xef\xbb\xbf"
+# What a request needs beyond its rows' own arrays/objects and values: the structural limits
+# checked before parsing (`_check_structure`) are a full batch plus this.
+ENVELOPE_ITEMS = 64
 FastParser = Callable[[bytes, int], "tuple[array, int] | None"]
 
 
@@ -78,10 +95,14 @@ def parse_request(event: Any, transport: Transport, schema: FeatureSchema, limit
     if body is None:
         return PredictionRequest(Shape.DESCRIBE, array("d"), 0)
     if fast_parser is not None and len(body) >= FAST_PATH_MIN_BYTES:
-        parsed = fast_parser(body if isinstance(body, bytes) else body.encode("utf-8"),
-                             limits.max_batch_rows)
+        try:
+            encoded = body if isinstance(body, bytes) else body.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: only the Python path can say what
+            encoded = b""
+        parsed = fast_parser(encoded, limits.max_batch_rows) if encoded else None
         if parsed is not None:
             return PredictionRequest(Shape.INSTANCES, *parsed)
+    _check_structure(body, schema, limits)
     return parse_payload(_json(body), schema, limits)
 
 
@@ -100,16 +121,18 @@ def parse_payload(payload: Any, schema: FeatureSchema, limits: Limits) -> Predic
         key = "features" if "features" in payload else "instances"
         extra = sorted(k for k in payload if k != key)
         if extra:
-            raise UnknownField(f"unexpected field(s) {extra} beside {key!r}; {SHAPES_HINT}",
-                               fields=extra[:50])
+            shown = ", ".join(quoted(k) for k in extra[:5])
+            more = f" and {len(extra) - 5} more" if len(extra) > 5 else ""
+            raise UnknownField(f"unexpected field(s) {shown}{more} beside {key!r}; "
+                               f"{SHAPES_HINT}", fields=extra)
         if key == "features":
             return _single_row(payload["features"], Shape.FEATURES, schema)
         return _batch(payload["instances"], schema, limits)
     if any(schema.knows(key) for key in payload):
         # The flat event; when some names are off the row check says which.
         return _single_row(payload, Shape.FLAT, schema)
-    raise UnknownEventShape(f"unrecognised request with keys {sorted(map(str, payload))[:10]}; "
-                            f"{SHAPES_HINT}")
+    shown = ", ".join(quoted(k) for k in sorted(map(str, payload))[:10])
+    raise UnknownEventShape(f"unrecognised request with keys [{shown}]; {SHAPES_HINT}")
 
 
 def _single_row(row: Any, shape: Shape, schema: FeatureSchema) -> PredictionRequest:
@@ -136,12 +159,12 @@ def _batch(rows: Any, schema: FeatureSchema, limits: Limits) -> PredictionReques
 
 def _http_body(event: dict[str, Any], limits: Limits) -> bytes | str | None:
     """The request body, decoded from base64 if need be; None for a describe (GET)."""
-    method = event.get("httpMethod") or event["requestContext"].get("http", {}).get("method")
+    method = http_method(event)
     if method == "GET":
         return None
     if method != "POST":
-        raise MethodNotAllowed(f"use POST to predict or GET to describe the model, not {method}",
-                               method=str(method))
+        raise MethodNotAllowed(f"use POST to predict or GET to describe the model, not "
+                               f"{quoted(method)}", method=str(method))
     body = event.get("body")
     if body is None or body == "":
         raise InvalidJson("the request body is empty; send a JSON object")
@@ -151,22 +174,56 @@ def _http_body(event: dict[str, Any], limits: Limits) -> bytes | str | None:
     if len(body) > limits.max_request_bytes * 4 // 3 + 4:
         raise PayloadTooLarge(f"the request body is {len(body)} bytes; the limit is "
                               f"{limits.max_request_bytes}", limit=limits.max_request_bytes)
-    raw: bytes | str = body
+    raw: bytes | str
     if event.get("isBase64Encoded"):
         try:
-            raw = base64.b64decode(body, validate=True)
+            decoded = base64.b64decode(body, validate=True)
         except (binascii.Error, ValueError):
             raise InvalidJson("the request body is marked base64 but is not valid base64") from None
+        raw = decoded[len(UTF8_BOM):] if decoded.startswith(UTF8_BOM) else decoded
+    else:
+        raw = body[1:] if body.startswith("\ufeff") else body
     if len(raw) > limits.max_request_bytes:
         raise PayloadTooLarge(f"the request body is {len(raw)} bytes; the limit is "
                               f"{limits.max_request_bytes}", limit=limits.max_request_bytes)
     return raw
 
 
+def _check_structure(body: bytes | str, schema: FeatureSchema, limits: Limits) -> None:
+    """Refuse, before parsing, a body with more arrays/objects or values than a full batch:
+    6 MB of `[[],[],...]` would otherwise become millions of Python objects (over 200 MB).
+    Brackets and commas inside strings count too: upper bounds, which no request that could
+    be answered reaches."""
+    batch = f"a batch holds at most {limits.max_batch_rows} rows of {schema.size} features"
+    max_containers = limits.max_batch_rows + ENVELOPE_ITEMS
+    containers = _count(body, "[{")
+    if containers > max_containers:
+        raise TooManyValues(f"the request body holds {containers} arrays/objects, at most "
+                            f"{max_containers} are accepted ({batch})",
+                            containers=containers, limit=max_containers)
+    max_values = limits.max_batch_rows * (schema.size + 1) + ENVELOPE_ITEMS
+    values = _count(body, ",") + 1
+    if values > max_values:
+        raise TooManyValues(f"the request body holds {values} values, at most {max_values} "
+                            f"are accepted ({batch})", values=values, limit=max_values)
+
+
+def _count(body: bytes | str, characters: str) -> int:
+    if isinstance(body, bytes):
+        return sum(body.count(c.encode()) for c in characters)
+    return sum(body.count(c) for c in characters)
+
+
 def _json(raw: bytes | str) -> Any:
     try:
-        return json.loads(raw, object_pairs_hook=_refuse_duplicate_keys)
-    except DuplicateKey:
+        # Decoded here, strictly: json.loads would guess UTF-16/32 for bytes and let encoded
+        # surrogates through, which a text body can never carry.
+        if isinstance(raw, bytes) and b"\x00" in raw[:4]:  # JSON text never holds a NUL
+            raise InvalidJson("the request body is not UTF-8 text (UTF-16 or UTF-32?); "
+                              "send it as UTF-8")
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        return json.loads(text, object_pairs_hook=_refuse_duplicate_keys)
+    except (DuplicateKey, InvalidJson):
         raise
     except (ValueError, RecursionError) as error:
         raise InvalidJson(f"the request body is not valid JSON: {_describe_json_error(error)}") \
@@ -178,7 +235,7 @@ def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     if len(result) != len(pairs):
         seen: set[str] = set()
         repeated = next(key for key, _ in pairs if key in seen or seen.add(key))
-        raise DuplicateKey(f"the JSON object repeats the key {repeated!r}; each key once",
+        raise DuplicateKey(f"the JSON object repeats the key {quoted(repeated)}; each key once",
                            key=repeated)
     return result
 

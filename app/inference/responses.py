@@ -19,7 +19,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-from .errors import RequestError
+from .errors import InternalError, ServiceError
 from .predictor import Predictor
 from .requests import Shape, Transport
 
@@ -57,7 +57,10 @@ class PredictionEncoder:
     def python_predictions(self, probabilities: array) -> str:
         threshold, rows, parts = self._threshold, self._rows, []
         for p in probabilities:
-            units = math.floor(p * 1e9 + 0.5)
+            try:
+                units = math.floor(p * 1e9 + 0.5)
+            except (ValueError, OverflowError):  # NaN or infinite: as the C encoder refuses
+                raise InternalError(f"a probability is not finite: {p!r}") from None
             units = 0 if units < 0 else SCALE if units > SCALE else units
             rest = SCALE - units
             parts.append(rows[p >= threshold] % (rest // SCALE, rest % SCALE,
@@ -69,7 +72,7 @@ def describe_document(predictor: Predictor) -> str:
     return json.dumps(predictor.describe(), separators=(",", ":"))
 
 
-def error_document(error: RequestError) -> str:
+def error_document(error: ServiceError) -> str:
     body: dict[str, Any] = {"code": error.code, "message": error.message}
     if error.details:
         body["details"] = error.details

@@ -10,7 +10,10 @@ import ctypes
 from array import array
 from pathlib import Path
 
-from ..errors import ArtifactError
+from ..errors import ArtifactError, InternalError
+
+# encode_predictions' refusals (json_io.c).
+_ENCODE_REFUSALS = {-1: "the output buffer is too small", -2: "a probability is not finite"}
 
 
 class CompiledEngine:
@@ -41,6 +44,10 @@ class CompiledEngine:
             ctypes.c_void_p, ctypes.c_int64, ctypes.c_double, ctypes.c_char_p, ctypes.c_char_p,
             ctypes.c_void_p, ctypes.c_int64,
         ]
+        library.encode_predictions_capacity.restype = ctypes.c_int64
+        library.encode_predictions_capacity.argtypes = [
+            ctypes.c_int64, ctypes.c_char_p, ctypes.c_char_p,
+        ]
         compiled_features = library.model_num_feature()
         if compiled_features != num_features:
             raise ArtifactError(
@@ -50,6 +57,7 @@ class CompiledEngine:
         self._predict = library.predict_proba_batch
         self._parse = library.parse_instances
         self._encode = library.encode_predictions
+        self._encode_capacity = library.encode_predictions_capacity
         self._num_features = num_features
         self.library_path = library_path
 
@@ -59,7 +67,7 @@ class CompiledEngine:
                                out.buffer_info()[0])
         if status != 0:
             # Rows are validated before they get here; a refusal means a broken invariant.
-            raise RuntimeError(f"predict_proba_batch refused its input (status {status})")
+            raise InternalError(f"predict_proba_batch refused its input (status {status})")
         return out
 
     def parse_instances(self, body: bytes, max_rows: int) -> tuple[array, int] | None:
@@ -76,14 +84,16 @@ class CompiledEngine:
 
     def encode_predictions(self, probabilities: array, threshold: float, negative_json: bytes,
                            positive_json: bytes) -> str:
+        """The predictions array as JSON; the C side sizes the buffer and checks every write."""
         n = len(probabilities)
-        capacity = 2 + n * (64 + 2 * (len(negative_json) + len(positive_json)))
+        capacity = self._encode_capacity(n, negative_json, positive_json)
         buffer = ctypes.create_string_buffer(capacity)
         written = self._encode(probabilities.buffer_info()[0], n, threshold, negative_json,
                                positive_json, buffer, capacity)
         if written < 0:
-            raise RuntimeError("encode_predictions ran out of room")
-        return buffer.raw[:written].decode("ascii")
+            raise InternalError("encode_predictions refused: "
+                                + _ENCODE_REFUSALS.get(written, f"status {written}"))
+        return ctypes.string_at(buffer, written).decode("ascii")
 
     def versions(self) -> dict[str, str]:
         return {"engine": "tl2cgen-c"}

@@ -1,0 +1,91 @@
+"""lambda_handler under atheris (coverage-guided, libFuzzer underneath).
+
+The first byte picks how the rest reaches the handler: as a direct invoke's JSON payload
+(as the runtime would parse it), as a Function URL text body (undecodable bytes become
+lone surrogates, as a hostile direct invoke can send), or as a base64 body. Any exception,
+an `internal_error`, an undocumented code or an error answer over `MAX_ERROR_BYTES` is a
+finding. Run through `fuzz/run.py`, which seeds it from events/.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import atheris
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "app"))
+sys.path.insert(0, str(ROOT))
+
+with atheris.instrument_imports():
+    from inference import errors, features, requests, responses  # noqa: F401
+
+from local_lambda.inprocess import load_handler_module  # noqa: E402
+
+MAX_ERROR_BYTES = 4096
+CODES = errors.all_error_codes()
+URL_EVENT = json.loads((ROOT / "events" / "event-function-url.json").read_text())
+MODES = ("direct", "text", "base64")
+
+
+def handler_env() -> dict[str, str]:
+    machine = os.uname().machine
+    return {"INFERENCE_ENGINE": os.environ.get("INFERENCE_ENGINE", "compiled"),
+            "MODEL_DIR": str(ROOT / "app" / "model"),
+            "MODEL_LIBRARY": str(ROOT / "app" / "native" / "build" / machine / "libmodel.so"),
+            "MAX_BATCH_ROWS": "50", "MAX_REQUEST_BYTES": "100000"}
+
+
+APP = load_handler_module(ROOT / "app" / "app.py", handler_env(), "fuzzed_app")
+
+
+def event_of(data: bytes) -> Any:
+    """The event for one input, or None when the runtime would refuse it before the handler."""
+    mode, rest = MODES[data[0] % len(MODES)] if data else "direct", data[1:]
+    if mode == "direct":
+        try:
+            return json.loads(rest)
+        except (ValueError, RecursionError):
+            return None
+    event = copy.deepcopy(URL_EVENT)
+    if mode == "text":
+        event["body"] = rest.decode("utf-8", "surrogateescape")
+    else:
+        event["body"], event["isBase64Encoded"] = base64.b64encode(rest).decode(), True
+    return event
+
+
+def check(data: bytes) -> None:
+    event = event_of(data)
+    if event is None:
+        return
+    response = APP.lambda_handler(event, None)
+    if isinstance(response, bytes):
+        text, status = response.decode("utf-8"), None
+    else:
+        text, status = response["body"], response["statusCode"]
+    document = json.loads(text)
+    if isinstance(document, dict) and "error" in document:
+        code = document["error"]["code"]
+        if code not in CODES or code == "internal_error":
+            raise AssertionError(f"undocumented or internal error answer: {text[:300]}")
+        if status is not None and status != CODES[code]:
+            raise AssertionError(f"{code} answered with HTTP {status}")
+        if len(text) > MAX_ERROR_BYTES:
+            raise AssertionError(f"{code} answer is {len(text)} bytes")
+
+
+def main() -> None:
+    sys.stdout = open(os.devnull, "w")  # the handler's request log, one line per input
+    atheris.Setup(sys.argv, check)
+    atheris.Fuzz()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,22 @@
+/* The C entry points the function calls through ctypes (app/native), for the fuzz targets. */
+#ifndef FUZZ_JSON_IO_API_H
+#define FUZZ_JSON_IO_API_H
+#include <stdint.h>
+
+int32_t model_num_feature(void);
+int64_t predict_proba_batch(const double *rows, int64_t n_rows, int32_t n_features,
+                            double *out);
+int64_t parse_instances(const char *body, int64_t length, int32_t n_features, double *out,
+                        int64_t max_rows, int64_t *rows_out);
+int64_t encode_predictions_capacity(int64_t n, const char *negative_json,
+                                    const char *positive_json);
+int64_t encode_predictions(const double *p, int64_t n, double threshold,
+                           const char *negative_json, const char *positive_json, char *out,
+                           int64_t capacity);
+
+/* The reader's output rows for a body, as inference/engines/compiled.py sizes them. */
+static inline int64_t reader_capacity(int64_t length, int32_t n_features, int64_t max_rows) {
+  const int64_t by_length = length / (2 * (int64_t)n_features) + 1;
+  return by_length < max_rows ? by_length : max_rows;
+}
+#endif

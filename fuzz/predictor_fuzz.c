@@ -1,0 +1,38 @@
+/*
+ * predict_proba_batch on rows the reader accepts, or else on the input's bytes taken as
+ * doubles (NaN, infinities, subnormals included). Accepted rows give probabilities in
+ * [0, 1]; a non-finite value is refused with its index and nothing past its row written.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json_io_api.h"
+
+#define MAX_ROWS 10000
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  const int32_t n_features = model_num_feature();
+  const int64_t capacity = reader_capacity((int64_t)size, n_features, MAX_ROWS);
+  double *rows = malloc((size_t)(capacity * n_features) * sizeof *rows);
+  int64_t n_rows = 0;
+  if (parse_instances((const char *)data, (int64_t)size, n_features, rows, capacity,
+                      &n_rows) != 0) {
+    n_rows = (int64_t)(size / (sizeof(double) * (size_t)n_features));
+    if (n_rows > capacity) n_rows = capacity;
+    memcpy(rows, data, (size_t)(n_rows * n_features) * sizeof *rows);
+  }
+  double *out = malloc((size_t)(n_rows ? n_rows : 1) * sizeof *out);
+  const int64_t status = predict_proba_batch(rows, n_rows, n_features, out);
+  if (status == 0) {
+    for (int64_t r = 0; r < n_rows; ++r)
+      if (!(out[r] >= 0.0 && out[r] <= 1.0)) abort();
+  } else {
+    const int64_t index = -status - 2;
+    if (index < 0 || index >= n_rows * n_features || isfinite(rows[index])) abort();
+  }
+  if (predict_proba_batch(rows, n_rows, n_features + 1, out) != -1) abort();
+  free(out);
+  free(rows);
+  return 0;
+}

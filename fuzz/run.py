@@ -1,0 +1,112 @@
+"""Build and run every fuzz target for a bounded time; exit 1 on any finding.
+
+    .venv/bin/python fuzz/run.py --seconds 60            # what `make fuzz` and CI run
+    .venv/bin/python fuzz/run.py --seconds 600 writer    # one target, longer
+
+C targets (reader, predictor, writer: every entry point the function calls through ctypes)
+are built with clang's libFuzzer, AddressSanitizer and UndefinedBehaviorSanitizer; the
+handler target runs lambda_handler under atheris. All start from a corpus seeded with
+events/ and keep what they find in fuzz/build/corpus/, so later runs start further on.
+A crashing input is kept in fuzz/build/findings/ (reproduce: `<binary> <file>`); once fixed,
+it belongs in fuzz/regressions/<target>/, which every run replays before fuzzing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FUZZ = ROOT / "fuzz"
+BUILD = FUZZ / "build"
+MODEL_C = ROOT / "app" / "model" / "c"
+NATIVE = ROOT / "app" / "native"
+C_TARGETS = ("reader", "predictor", "writer")
+TARGETS = (*C_TARGETS, "handler")
+SANITIZE = ["-fsanitize=fuzzer,address,undefined", "-fno-sanitize-recover=all"]
+DONE = re.compile(r"Done (\d+) runs in (\d+) second")
+
+
+def build(target: str, clang: str) -> Path:
+    binary = BUILD / f"{target}_fuzz"
+    sources = [FUZZ / f"{target}_fuzz.c", MODEL_C / "main.c", NATIVE / "predict_batch.c",
+               NATIVE / "json_io.c"]
+    subprocess.run([clang, "-g", "-O1", "-std=c11", "-ffp-contract=off", *SANITIZE,
+                    f"-I{MODEL_C}", f"-I{FUZZ}", *map(str, sources), "-lm", "-o", str(binary)],
+                   check=True)
+    return binary
+
+
+def seed(target: str) -> Path:
+    """The target's corpus, seeded from events/ (bodies of HTTP events included)."""
+    corpus = BUILD / "corpus" / target
+    corpus.mkdir(parents=True, exist_ok=True)
+    for event in sorted((ROOT / "events").rglob("*.json")):
+        data = event.read_bytes()
+        if target == "handler":  # first byte: 0 direct invoke, 1 text body
+            (corpus / f"seed-direct-{event.stem}").write_bytes(b"\x00" + data)
+            (corpus / f"seed-body-{event.stem}").write_bytes(b"\x01" + data)
+        else:
+            (corpus / f"seed-{event.stem}").write_bytes(data)
+    return corpus
+
+
+def command(target: str, clang: str) -> list[str]:
+    if target == "handler":
+        return [sys.executable, str(FUZZ / "handler_fuzz.py")]
+    return [str(build(target, clang))]
+
+
+def run(target: str, seconds: int, clang: str) -> tuple[bool, str]:
+    findings = BUILD / "findings"
+    findings.mkdir(parents=True, exist_ok=True)
+    regressions = FUZZ / "regressions" / target  # every finding so far, replayed first
+    corpora = [str(seed(target)), *([str(regressions)] if regressions.is_dir() else [])]
+    argv = [*command(target, clang), *corpora, f"-max_total_time={seconds}",
+            "-timeout=10", "-rss_limit_mb=2048", "-print_final_stats=1",
+            f"-artifact_prefix={findings}/{target}-"]
+    started = time.monotonic()
+    result = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            errors="replace")
+    elapsed = time.monotonic() - started
+    done = DONE.search(result.stdout)
+    runs = done.group(1) if done else "?"
+    ok = result.returncode == 0 and done is not None
+    line = (f"fuzz {target:9} {runs:>10} executions in {elapsed:6.0f} s  "
+            f"{'0 findings' if ok else 'FINDING (exit %d)' % result.returncode}")
+    if not ok:
+        (BUILD / f"{target}.log").write_text(result.stdout)
+        line += f"\n{result.stdout[-3000:]}"
+    return ok, line
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("targets", nargs="*", metavar="target",
+                        help=f"any of {', '.join(TARGETS)} (default: all)")
+    parser.add_argument("--seconds", type=int, default=60, help="time per target")
+    parser.add_argument("--clang", default="clang")
+    args = parser.parse_args(argv)
+    unknown = sorted(set(args.targets) - set(TARGETS))
+    if unknown:
+        parser.error(f"unknown target(s) {', '.join(unknown)}; choose from {', '.join(TARGETS)}")
+    if shutil.which(args.clang) is None:
+        print(f"{args.clang} not found: install clang and libclang-rt-dev", file=sys.stderr)
+        return 2
+    BUILD.mkdir(parents=True, exist_ok=True)
+    all_ok = True
+    for target in args.targets or TARGETS:
+        ok, line = run(target, args.seconds, args.clang)
+        print(line, flush=True)
+        all_ok &= ok
+    return 0 if all_ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
