@@ -17,6 +17,7 @@ help:
 	@echo "make model   (re)train the model and write app/model/"
 	@echo "make lib     build the model library for this machine ($(ARCH))"
 	@echo "make bench   benchmark naive vs xgboost engine vs compiled engine"
+	@echo "make sam-e2e (root) sam build, sam local and the compare tool on a private Docker engine"
 
 $(VENV)/.installed: requirements/*.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -63,3 +64,9 @@ invoke: venv model
 .PHONY: bench
 bench: venv model
 	$(PY) bench/benchmark.py
+
+# Needs root: starts its own Docker engine (no bridge network) and arm64 emulation, stops both.
+.PHONY: sam-e2e
+sam-e2e: venv model
+	e2e/system-packages --install
+	$(PY) -m e2e
