@@ -55,7 +55,7 @@ Log = Callable[[str], None]
 
 @dataclass(frozen=True)
 class BaseImages:
-    by_platform: dict[str, str]  # platform -> image id
+    by_platform: dict[str, str]  # platform -> image name
     stand_in: bool
     differences: tuple[str, ...] = ()
 
@@ -81,7 +81,7 @@ def _pull(client: docker.DockerClient, platform: str, log: Log) -> str | None:
         log(f"pull {REAL_IMAGE} ({platform}): {str(reason).splitlines()[0][:160]}")
         return None
     log(f"pulled {REAL_IMAGE} for {platform}: {image.id}")
-    return str(image.id)
+    return REAL_IMAGE
 
 
 def _differences(python: str, glibc: str) -> tuple[str, ...]:
@@ -112,8 +112,9 @@ def _stand_in(client: docker.DockerClient, arch: Arch, rootfs_tar: Path, cache_d
     architecture = image.attrs["Architecture"]
     if architecture != arch.debian:
         raise RuntimeError(f"stand-in for {arch.platform} is labelled {architecture}")
-    log(f"STAND-IN base image for {arch.platform}: {STAND_IN_TAG}:{arch.debian} ({image.id})")
-    return str(image.id)
+    name = f"{STAND_IN_TAG}:{arch.debian}"
+    log(f"STAND-IN base image for {arch.platform}: {name} ({image.id})")
+    return name
 
 
 def _rootfs_tar(arch: Arch, cache_dir: Path, log: Log) -> Path:

@@ -76,8 +76,9 @@ def docker_engine(state_dir: Path, log: Log) -> Iterator[Path]:
 def engine_cli() -> str:
     """The docker client installed with the engine (its BuildKit client needs no buildx)."""
     dockerd = shutil.which("dockerd")
-    beside = Path(dockerd).parent / "docker" if dockerd else None
-    found = str(beside) if beside and beside.exists() else shutil.which("docker")
+    packaged = [Path(dockerd).parent / "docker", Path(dockerd).parent.parent / "bin" / "docker"
+                ] if dockerd else []
+    found = next((str(p) for p in packaged if p.exists()), None) or shutil.which("docker")
     if found is None:
         raise RuntimeError("no docker client found")
     return found

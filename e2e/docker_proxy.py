@@ -5,9 +5,10 @@ where Docker runs without a bridge that port never comes up. Through this proxy 
 containers are created with host networking instead, the emulator listening on 127.0.0.1 at
 the very port SAM chose to publish, its Runtime API on a free loopback port of its own.
 
-Where the Lambda base image cannot be pulled, the proxy also stands in for the registry: before
-each image build it points the base image's name at the stand-in image for the platform being
-built, as `docker pull --platform` would (Docker 20.10 holds one platform per name).
+Where the Lambda base image cannot be pulled, the proxy also hands each image build the
+stand-in base image for the platform being built, through the Dockerfile's own PYTHON_IMAGE
+build argument: Docker 20.10 holds one platform per image name, and SAM builds both
+architectures at once, so retagging one name per build would race.
 
 Each request goes upstream on a connection of its own (`Connection: close`), so every request
 can be read and every response, streams and hijacked attach sessions included, passes through
@@ -29,6 +30,7 @@ from typing import Any
 
 RIE_IN_CONTAINER = "/var/rapid/aws-lambda-rie"
 RIE_PORT = "8080/tcp"
+BASE_IMAGE_ARG = "PYTHON_IMAGE"  # app/Dockerfile's knob for its base image
 Log = Callable[[str], None]
 
 
@@ -89,8 +91,7 @@ class DockerProxy:
     """Listens on `socket_path`, forwards to the Docker engine on `upstream_path`."""
     socket_path: Path
     upstream_path: Path
-    base_image: str = ""
-    stand_ins: dict[str, str] = field(default_factory=dict)  # platform -> image id
+    stand_ins: dict[str, str] = field(default_factory=dict)  # platform -> base image name
     log: Log = print
     _server: socket.socket | None = None
 
@@ -136,18 +137,15 @@ class DockerProxy:
         elif request.method == "POST" and request.path == "/build" and self.stand_ins:
             stand_in = self.stand_ins.get(request.query.get("platform", ""))
             if stand_in:
-                self._tag(stand_in, self.base_image)
+                request.target = with_build_arg(request.target, BASE_IMAGE_ARG, stand_in)
 
-    def _tag(self, image: str, name: str) -> None:
-        repo, _, tag = name.rpartition(":")
-        query = urllib.parse.urlencode({"repo": repo, "tag": tag, "force": "1"})
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as upstream:
-            upstream.connect(str(self.upstream_path))
-            upstream.sendall(f"POST /images/{image}/tag?{query} HTTP/1.1\r\nHost: docker\r\n"
-                             "Content-Length: 0\r\nConnection: close\r\n\r\n".encode())
-            status = upstream.makefile("rb").readline().decode("latin-1").strip()
-        if " 201 " not in status + " ":
-            raise RuntimeError(f"tagging {image} as {name} failed: {status}")
+
+def with_build_arg(target: str, name: str, value: str) -> str:
+    """The build request's URL with one more build argument (`buildargs` is JSON)."""
+    url = urllib.parse.urlsplit(target)
+    query = dict(urllib.parse.parse_qsl(url.query))
+    query["buildargs"] = json.dumps({**json.loads(query.get("buildargs") or "{}"), name: value})
+    return urllib.parse.urlunsplit(url._replace(query=urllib.parse.urlencode(query)))
 
 
 def read_request(client: socket.socket) -> tuple[Request, bytes] | None:

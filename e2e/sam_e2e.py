@@ -60,13 +60,20 @@ def say(text: str = "") -> None:
 
 
 def shell(command: Sequence[str | Path], env: dict[str, str], timeout: float = 900,
-          show: bool = True) -> subprocess.CompletedProcess[str]:
+          show: bool = True, answer_on_stdout: bool = False) -> subprocess.CompletedProcess[str]:
+    """Runs a command as the user would and shows its output; with `answer_on_stdout`, its
+    log (stderr) comes first and the answer (stdout) apart, else both interleaved."""
     words = [str(word) for word in command]
     say("$ " + " ".join(words).replace(str(ROOT) + "/", ""))
-    result = subprocess.run(words, cwd=ROOT, env=env, capture_output=True, text=True,
-                            timeout=timeout)
+    result = subprocess.run(words, cwd=ROOT, env=env, text=True, timeout=timeout,
+                            stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE if answer_on_stdout else subprocess.STDOUT)
+    if show and answer_on_stdout:
+        say(result.stderr.rstrip())
+        say(f"[stdout] {result.stdout.strip()}")
+    elif show:
+        say(result.stdout.rstrip())
     if show:
-        say((result.stdout + result.stderr).rstrip())
         say(f"[exit status {result.returncode}]")
     return result
 
@@ -102,7 +109,7 @@ def step_sam_build(run: Run) -> None:
     result = shell([sam(), "build", "--template", TEMPLATE, "--build-dir", run.build_dir],
                    run.env)
     check(result.returncode == 0, "plain sam build failed")
-    check_parity_lines(result.stdout + result.stderr)
+    check_parity_lines(result.stdout)
     check_platforms(run.client, image_uris(run.build_dir))
 
 
@@ -112,7 +119,7 @@ def step_buildkit(run: Run) -> None:
         result = shell([sam(), "build", "--use-buildkit", "--template", TEMPLATE,
                         "--build-dir", run.state / "buildkit-build"], run.env)
         check(result.returncode == 0, "sam build --use-buildkit failed")
-        check_parity_lines(result.stdout + result.stderr)
+        check_parity_lines(result.stdout)
         check_platforms(run.client, image_uris(run.state / "buildkit-build"))
         return
     say("sam build --use-buildkit is NOT AVAILABLE here: it runs `docker buildx`, and Debian "
@@ -126,11 +133,11 @@ def step_buildkit(run: Run) -> None:
                         "--platform", arch.platform, "--build-arg", "ENGINE=compiled",
                         "--tag", tag, ROOT / "app"],
                        {**run.env, "DOCKER_BUILDKIT": "1"}, show=False)
-        say("\n".join(line for line in (result.stdout + result.stderr).splitlines()
+        say("\n".join(line for line in result.stdout.splitlines()
                       if "parity" in line or "ERROR" in line or "naming to" in line))
         check(result.returncode == 0, f"BuildKit build for {arch.platform} failed:\n"
-              + result.stderr[-2000:])
-        output += result.stdout + result.stderr
+              + result.stdout[-2000:])
+        output += result.stdout
         images[function] = tag
     check_parity_lines(output)
     check_platforms(run.client, images)
@@ -163,7 +170,7 @@ def step_sam_local_invoke(run: Run) -> None:
         started = time.monotonic()
         result = shell([sam(), "local", "invoke", function, "--event", relative(SMOKE_EVENT),
                         "--template", run.build_dir / "template.yaml", "--skip-pull-image"],
-                       run.env, timeout=300)
+                       run.env, timeout=300, answer_on_stdout=True)
         say(f"  ({time.monotonic() - started:.1f} s)")
         check(result.returncode == 0, f"sam local invoke {function} exited "
               f"{result.returncode}")
@@ -202,7 +209,7 @@ def step_start_lambda(run: Run) -> None:
             say(f"  {function}: answer equals the local runtime's")
         result = shell([sys.executable, "invoke_x86_64_arm64_lambdas.py", "--endpoint-url",
                         endpoint, "-n", "20", "--warmup", "2"], run.env, timeout=600)
-        check(result.returncode == 0 and "Traceback" not in result.stdout + result.stderr,
+        check(result.returncode == 0 and "Traceback" not in result.stdout,
               f"the compare tool failed against sam local start-lambda (exit "
               f"{result.returncode})")
     finally:
@@ -239,9 +246,11 @@ def awscli(cache: Path) -> Path:
     if not (stamp.exists() and stamp.read_text() == wanted):
         shutil.rmtree(venv, ignore_errors=True)
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet",
-                        "--disable-pip-version-check", "-r", str(AWSCLI_REQUIREMENTS)],
-                       check=True)
+        result = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install",
+                                 "--quiet", "--disable-pip-version-check",
+                                 "-r", str(AWSCLI_REQUIREMENTS)], capture_output=True, text=True)
+        if result.returncode != 0:
+            raise RuntimeError(f"installing the AWS CLI failed:\n{result.stderr[-2000:]}")
         stamp.write_text(wanted)
     return venv / "bin" / "aws"
 
@@ -290,7 +299,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if bases.stand_in:
                 say(f"STAND-IN base image in use, NOT {REAL_IMAGE}. It differs from it in:")
                 say("\n".join(f"  - {difference}" for difference in bases.differences))
-            proxy = DockerProxy(state / "proxy.sock", engine, REAL_IMAGE,
+            proxy = DockerProxy(state / "proxy.sock", engine,
                                 bases.by_platform if bases.stand_in else {}, log=say)
             proxy.start()
             stack.callback(proxy.stop)
@@ -305,9 +314,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 try:
                     step(run)
                     outcome = "PASS"
-                except (StepFailed, RuntimeError, subprocess.TimeoutExpired,
-                        docker.errors.DockerException) as error:
-                    say(f"FAILED: {error}")
+                except Exception as error:  # each step's failure is reported, then the next runs
+                    say(f"FAILED: {type(error).__name__}: {error}")
                     outcome = "FAIL"
                 results.append((title, outcome, time.monotonic() - step_started))
     finally:

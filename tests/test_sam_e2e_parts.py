@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import json
 import socket
+import urllib.parse
 
 from e2e.answers import compare
-from e2e.docker_proxy import RIE_IN_CONTAINER, host_networked, read_request
+from e2e.docker_proxy import RIE_IN_CONTAINER, host_networked, read_request, with_build_arg
 
 SAM_CONTAINER = {
     "Image": "xgboostinferencearm64function:python3.12",
@@ -71,3 +72,13 @@ def test_prediction_answers_are_equal_only_bit_for_bit() -> None:
     assert compare(json.dumps(answer).encode(), json.dumps(answer).encode(), "x86_64").equal
     verdict = compare(json.dumps(nudged).encode(), json.dumps(answer).encode(), "x86_64")
     assert not verdict.equal and "predictions[0].probability" in verdict.note
+
+
+def test_build_request_gets_the_stand_in_base_image_as_a_build_argument() -> None:
+    target = ("/v1.41/build?t=fn%3Apython3.12&platform=linux%2Farm64"
+              "&buildargs=%7B%22ENGINE%22%3A+%22compiled%22%7D")
+    rewritten = urllib.parse.urlsplit(with_build_arg(target, "PYTHON_IMAGE", "stand-in:arm64"))
+    query = dict(urllib.parse.parse_qsl(rewritten.query))
+    assert json.loads(query["buildargs"]) == {"ENGINE": "compiled", "PYTHON_IMAGE": "stand-in:arm64"}
+    assert query["t"] == "fn:python3.12" and query["platform"] == "linux/arm64"
+    assert rewritten.path == "/v1.41/build"
