@@ -239,7 +239,11 @@ def sam() -> str:
 
 
 def awscli(cache: Path) -> Path:
-    """The AWS CLI, pinned, in a virtual environment of its own (it pins its own botocore)."""
+    """The project environment's AWS CLI, else a pinned one in a virtual environment of its
+    own (it pins its own botocore)."""
+    beside = Path(sys.executable).parent / "aws"
+    if beside.exists():
+        return beside
     venv = cache / "awscli"
     stamp = venv / ".requirements"
     wanted = AWSCLI_REQUIREMENTS.read_text()
