@@ -20,6 +20,7 @@ help:
 	@echo "make bench   benchmark naive vs xgboost engine vs compiled engine"
 	@echo "make compare ARGS='--endpoint-url http://127.0.0.1:3001'  run the compare tool"
 	@echo "make fuzz    fuzz every C entry point and lambda_handler (FUZZ_SECONDS each, needs clang)"
+	@echo "make sam-e2e (root) sam build, sam local and the compare tool on a private Docker engine"
 
 $(VENV)/.installed: requirements/*.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -96,3 +97,9 @@ $(VENV)/.fuzz-installed: requirements/fuzz.txt $(VENV)/.installed
 	touch $@
 fuzz: $(VENV)/.fuzz-installed lib
 	$(PY) fuzz/run.py --seconds $(FUZZ_SECONDS)
+
+# Needs root: starts its own Docker engine (no bridge network) and arm64 emulation, stops both.
+.PHONY: sam-e2e
+sam-e2e: venv model
+	e2e/system-packages --install
+	$(PY) -m e2e

@@ -2,9 +2,11 @@
 
 The final stage chain of the Dockerfile is replayed for the function's build arguments:
 - `COPY src ${LAMBDA_TASK_ROOT}/...` copies from the Docker context;
-- `COPY --from=<stage> .../libmodel.so ...` builds the model library for this host with the
-  same `make -C native check` the build stage runs (so the same parity check gates it);
-- `RUN pip install ... -r FILE` installs FILE into the task root with the same flags.
+- `COPY --from=<stage> ...` builds the model library for this host, into lib/, with the same
+  `make -C native check` that stage runs for these arguments (so the same parity check gates
+  it); nothing when the stage does not run it;
+- `RUN pip install ... -r FILE` installs FILE into the task root with the same flags; `rm` of
+  a file outside the task root has nothing to undo.
 Anything else in the final chain is refused rather than silently skipped. Workers run the
 interpreter without site-packages, with only the task root and the runtime client on the path,
 so nothing from the development environment leaks into a function.
@@ -24,12 +26,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .dockerfile import Copy, in_task_root, read_dockerfile
+from .dockerfile import Copy, Dockerfile, in_task_root, read_dockerfile
 
 ROOT = Path(__file__).resolve().parent.parent
 STATE_DIR = ROOT / ".local-runtime"
 RUNTIME_REQUIREMENTS = ROOT / "requirements" / "lambda-runtime.txt"
 MODEL_LIBRARY = "libmodel.so"
+LIBRARY_DIR = "lib"  # where the library stage's out/ puts it, relative to the task root
+LIBRARY_BUILD = "make -C native check"
 Log = Callable[[str], None]
 
 
@@ -72,10 +76,14 @@ def build_image(dockerfile_path: Path, build_args: dict[str, str], name: str,
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     outside: dict[str, Path] = {}
+    args = dockerfile.args(build_args)
     for stage in dockerfile.chain(build_args):
         for copy in stage.copies:
-            _replay_copy(copy, context, staging, outside, state_dir, log)
-        for command in stage.runs:
+            if copy.from_stage is not None:
+                _replay_stage_copy(dockerfile, copy, args, context, staging, state_dir, log)
+            else:
+                _replay_copy(copy, context, staging, outside)
+        for command in stage.runs_for(args):
             _replay_run(command, staging, outside, log)
     digest = tree_digest(staging)
     if task_root.exists() and tree_digest(task_root) == digest:
@@ -108,15 +116,20 @@ def tree_digest(root: Path) -> str:
     return digest.hexdigest()
 
 
-def _replay_copy(copy: Copy, context: Path, staging: Path, outside: dict[str, Path],
-                 state_dir: Path, log: Log) -> None:
+def _replay_stage_copy(dockerfile: Dockerfile, copy: Copy, args: dict[str, str],
+                       context: Path, staging: Path, state_dir: Path, log: Log) -> None:
     target = in_task_root(copy.destination)
-    if copy.from_stage is not None:
-        if target is None or not copy.sources[0].endswith(MODEL_LIBRARY):
-            raise ImageBuildError(f"cannot replay `COPY --from={copy.from_stage}` of "
-                                  f"{copy.sources} locally")
-        _build_model_library(context, staging / target, state_dir, log)
-        return
+    stage = dockerfile.stages.get(copy.from_stage or "")
+    if target is None or stage is None:
+        raise ImageBuildError(f"cannot replay `COPY --from={copy.from_stage}` of "
+                              f"{copy.sources} locally")
+    if any(LIBRARY_BUILD in command for command in stage.runs_for(args)):
+        _build_model_library(context, staging / target / LIBRARY_DIR / MODEL_LIBRARY,
+                             state_dir, log)
+
+
+def _replay_copy(copy: Copy, context: Path, staging: Path, outside: dict[str, Path]) -> None:
+    target = in_task_root(copy.destination)
     for source in copy.sources:
         path = context / source
         if not path.exists():
@@ -140,6 +153,9 @@ def _replay_copy(copy: Copy, context: Path, staging: Path, outside: dict[str, Pa
 def _replay_run(command: str, staging: Path, outside: dict[str, Path], log: Log) -> None:
     if "compileall" in command:
         _compile(staging)
+        return
+    words = shlex.split(command)
+    if words[0] == "rm" and all(in_task_root(w) is None for w in words[1:]):
         return
     if "pip install" not in command:
         raise ImageBuildError(f"cannot replay `RUN {command}` of the final image locally")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import APP_DIR, ROOT
-from local_lambda.dockerfile import in_task_root, read_dockerfile
+from local_lambda.dockerfile import Run, in_task_root, read_dockerfile, read_run
 from local_lambda.functions import load_functions
 from local_lambda.image import build_image, image_name
 
@@ -21,16 +21,31 @@ def test_compiled_image_holds_the_handler_package_model_and_library_only(tmp_pat
     assert not any("xgboost" in f and "engine" not in f for f in files)
 
 
-def test_xgboost_build_argument_selects_the_stage_that_pip_installs_hash_pinned() -> None:
+def test_engine_argument_decides_which_stage_runs_pip_and_which_the_compiler() -> None:
     dockerfile = read_dockerfile(APP_DIR / "Dockerfile")
-    chain = [stage.name for stage in dockerfile.chain({"ENGINE": "xgboost"})]
-    assert chain[-2:] == ["engine-xgboost", "<final:engine-${ENGINE}>"]
-    assert "model-library" not in chain
-    runs = [run for stage in dockerfile.chain({"ENGINE": "xgboost"}) for run in stage.runs]
-    assert any("--require-hashes" in run and "requirements-xgboost.txt" in run for run in runs)
+    library = dockerfile.stages["model-library"]
+    final = dockerfile.chain({})[-1]
+    for engine in ("compiled", "xgboost"):
+        args = dockerfile.args({"ENGINE": engine})
+        commands = library.runs_for(args) + final.runs_for(args)
+        assert any("make -C native check" in c for c in commands) == (engine == "compiled")
+        assert any("pip install" in c for c in commands) == (engine == "xgboost")
+    pip = next(c for c in final.runs_for({"ENGINE": "xgboost"}) if "pip install" in c)
+    assert "--require-hashes" in pip and "requirements-xgboost.txt" in pip
     assert dockerfile.image_env({"ENGINE": "xgboost"})["INFERENCE_ENGINE"] == "xgboost"
     assert dockerfile.image_env({})["INFERENCE_ENGINE"] == "compiled"
     assert dockerfile.cmd == ("app.lambda_handler",)
+
+
+def test_every_stage_starts_from_the_base_image_so_classic_cross_builds_work() -> None:
+    dockerfile = read_dockerfile(APP_DIR / "Dockerfile")
+    assert {stage.base for stage in dockerfile.stages.values()} == {"${PYTHON_IMAGE}"}
+
+
+def test_conditional_run_is_read_as_its_body_for_one_value_then_the_rest() -> None:
+    runs = read_run('if [ "$ENGINE" = xgboost ]; then pip install -r r.txt; fi && rm r.txt')
+    assert runs == [Run("pip install -r r.txt", ("ENGINE", "xgboost")), Run("rm r.txt")]
+    assert read_run("python -m compileall -q /x") == [Run("python -m compileall -q /x")]
 
 
 def test_task_root_destinations_are_recognised() -> None:

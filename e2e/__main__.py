@@ -1,0 +1,3 @@
+from .sam_e2e import main
+
+raise SystemExit(main())
