@@ -7,24 +7,26 @@ engine load and self-check. A broken artifact fails init here, loudly.
 from __future__ import annotations
 
 import time
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import Any
 
+from envelopes import parse_request, render, transport_of
 from inference.errors import InternalError, RequestError
 from inference.features import FeatureSchema
 from inference.logs import RequestLog
 from inference.predictor import Predictor
-from inference.requests import Limits, Shape, parse_request, transport_of
-from inference.responses import PredictionEncoder, describe_document, error_document, render
+from inference.requests import Limits, Shape
+from inference.responses import PredictionEncoder, describe_document, error_document
 from inference.settings import Settings
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 SETTINGS = Settings.from_env()
 PREDICTOR = Predictor.load(SETTINGS)
-SCHEMA = FeatureSchema(PREDICTOR.bundle.feature_names)
+SCHEMA = FeatureSchema(PREDICTOR.bundle.feature_names, PREDICTOR.bundle.feature_aliases)
 LIMITS = Limits(SETTINGS.max_batch_rows, SETTINGS.max_request_bytes)
 ENCODER = PredictionEncoder(PREDICTOR)
-FAST_PARSER = getattr(PREDICTOR.engine, "parse_instances", None)
+FAST_PARSER = PREDICTOR.parse_instances
 LOG = RequestLog(PREDICTOR.engine.name, PREDICTOR.bundle.model_version)
 LOG.init(PREDICTOR.provenance())
 
@@ -40,8 +42,8 @@ def lambda_handler(event: Any, context: Any) -> bytes | dict[str, Any]:
             status, document = 200, describe_document(PREDICTOR)
         else:
             rows = request.n_rows
-            probabilities = PREDICTOR.predict_proba(request.values, rows)
-            status, document = 200, ENCODER.document(request.shape, probabilities)
+            outputs = PREDICTOR.predict(request.values, rows)
+            status, document = 200, ENCODER.document(request.shape, outputs)
     except RequestError as error:
         status, document, error_code = error.http_status, error_document(error), error.code
     except Exception as failure:  # noqa: BLE001 - a bug still answers, with one documented code

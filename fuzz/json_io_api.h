@@ -4,8 +4,8 @@
 #include <stdint.h>
 
 int32_t model_num_feature(void);
-int64_t predict_proba_batch(const double *rows, int64_t n_rows, int32_t n_features,
-                            double *out);
+int32_t model_num_output(void);
+int64_t predict_batch(const double *rows, int64_t n_rows, int32_t n_features, double *out);
 int64_t parse_instances(const char *body, int64_t length, int32_t n_features, double *out,
                         int64_t max_rows, int64_t *rows_out);
 int64_t encode_predictions_capacity(int64_t n, const char *negative_json,

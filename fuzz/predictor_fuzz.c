@@ -1,7 +1,7 @@
 /*
- * predict_proba_batch on rows the reader accepts, or else on the input's bytes taken as
- * doubles (NaN, infinities, subnormals included). Accepted rows give probabilities in
- * [0, 1]; a non-finite value is refused with its index and nothing past its row written.
+ * predict_batch on rows the reader accepts, or else on the input's bytes taken as doubles
+ * (NaN, infinities, subnormals included). Accepted rows (NaN is missing) give finite outputs,
+ * model_num_output() per row; an infinite value is refused with its index.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -22,16 +22,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (n_rows > capacity) n_rows = capacity;
     memcpy(rows, data, (size_t)(n_rows * n_features) * sizeof *rows);
   }
-  double *out = malloc((size_t)(n_rows ? n_rows : 1) * sizeof *out);
-  const int64_t status = predict_proba_batch(rows, n_rows, n_features, out);
+  const int64_t n_out = (n_rows ? n_rows : 1) * (int64_t)model_num_output();
+  double *out = malloc((size_t)n_out * sizeof *out);
+  const int64_t status = predict_batch(rows, n_rows, n_features, out);
   if (status == 0) {
-    for (int64_t r = 0; r < n_rows; ++r)
-      if (!(out[r] >= 0.0 && out[r] <= 1.0)) abort();
+    for (int64_t i = 0; i < n_rows * (int64_t)model_num_output(); ++i)
+      if (!isfinite(out[i])) abort();
   } else {
     const int64_t index = -status - 2;
-    if (index < 0 || index >= n_rows * n_features || isfinite(rows[index])) abort();
+    if (index < 0 || index >= n_rows * n_features || !isinf(rows[index])) abort();
   }
-  if (predict_proba_batch(rows, n_rows, n_features + 1, out) != -1) abort();
+  if (predict_batch(rows, n_rows, n_features + 1, out) != -1) abort();
   free(out);
   free(rows);
   return 0;

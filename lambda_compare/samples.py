@@ -7,6 +7,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from .parity_rows import read_parity_rows
+
 OK = "ok"
 OUTCOMES = (OK, "function_error", "timeout", "throttled", "rejected", "client_error")
 
@@ -71,17 +73,14 @@ class Sample:
         return data
 
 
-def batch_payload(rows: list[list[float]], batch_size: int) -> bytes:
+def batch_payload(rows: list[list[float | None]], batch_size: int) -> bytes:
     """A batch event of `batch_size` rows, cycling through the data set."""
     chosen = [rows[i % len(rows)] for i in range(batch_size)]
     return json.dumps({"instances": chosen}, separators=(",", ":")).encode()
 
 
-def dataset_rows(parity_csv: Path) -> list[list[float]]:
-    """The breast-cancer rows (all 569) from the parity file that training writes."""
+def dataset_rows(parity_csv: Path) -> list[list[float | None]]:
+    """The model's parity rows (features only, None for missing), to send as requests."""
     if not parity_csv.is_file():
         raise FileNotFoundError(f"{parity_csv} not found: run `make model` first, or pass --event")
-    with parity_csv.open(newline="") as stream:
-        reader = csv.reader(stream)
-        next(reader)
-        return [[float(value) for value in line[:-1]] for line in reader]
+    return read_parity_rows(parity_csv).rows

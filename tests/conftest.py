@@ -6,7 +6,6 @@ real artifacts and load `app/app.py` exactly as the Lambda runtime would (module
 
 from __future__ import annotations
 
-import csv
 import json
 import platform
 import sys
@@ -28,6 +27,7 @@ ENGINES = ("compiled", "xgboost")
 if str(APP_DIR) not in sys.path:
     sys.path.insert(0, str(APP_DIR))
 
+from lambda_compare.parity_rows import read_parity_rows  # noqa: E402
 from local_lambda.inprocess import load_handler_module  # noqa: E402
 
 
@@ -43,12 +43,10 @@ def bad_event_paths() -> list[Path]:
     return sorted(BAD_EVENTS_DIR.glob("*.json"))
 
 
-def read_parity() -> tuple[list[str], list[list[float]], list[float]]:
-    with (MODEL_DIR / "parity.csv").open(newline="") as stream:
-        reader = csv.reader(stream)
-        header = next(reader)
-        rows = [[float(v) for v in line] for line in reader]
-    return header[:-1], [row[:-1] for row in rows], [row[-1] for row in rows]
+def read_parity() -> tuple[list[str], list[list[float | None]], list[list[float]]]:
+    """The served model's parity rows (None: missing) and XGBoost's outputs for each."""
+    parity = read_parity_rows(MODEL_DIR / "parity.csv")
+    return parity.feature_names, parity.rows, parity.outputs
 
 
 def engine_env(engine: str, **extra: str) -> dict[str, str]:

@@ -9,7 +9,14 @@ from typing import Any
 
 import numpy as np
 
-from inference.features import uci_name
+from pathlib import Path
+
+METADATA = Path(__file__).resolve().parent.parent / "app" / "model" / "metadata.json"
+
+
+def uci_name(name: str) -> str:
+    """The demo's UCI alias of a feature, as its metadata gives it."""
+    return json.loads(METADATA.read_text())["feature_aliases"]["uci"][name]
 
 
 def rows_sent(event: dict[str, Any]) -> list[Any]:

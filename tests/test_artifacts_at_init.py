@@ -50,7 +50,7 @@ def test_library_or_model_that_disagrees_with_the_self_check_fails_init(
         tmp_path: Path, engine: str) -> None:
     model_dir = copy_model(tmp_path)
     metadata = json.loads((model_dir / "metadata.json").read_text())
-    metadata["self_check"]["probabilities"][0] += 0.01
+    metadata["self_check"]["outputs"][0][0] += 0.01
     (model_dir / "metadata.json").write_text(json.dumps(metadata))
     with pytest.raises(ArtifactError, match="does not serve this model"):
         Predictor.load(settings_for(model_dir, engine=engine))

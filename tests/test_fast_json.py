@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from conftest import engine_env, import_handler_module, read_parity
 from inference.errors import RequestError
-from inference.requests import FAST_PATH_MIN_BYTES, Transport, parse_request
+from envelopes import Transport, parse_request
+from inference.requests import FAST_PATH_MIN_BYTES
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import sys
 from array import array
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,13 +14,17 @@ from hypothesis import strategies as st
 from sklearn.datasets import load_breast_cancer
 
 from conftest import EVENTS_DIR, load_event
+from envelopes import Transport, parse_request
 from inference.errors import RequestError, all_error_codes
-from inference.features import FeatureSchema, uci_name
-from inference.requests import Limits, Transport, parse_request
+from inference.features import FeatureSchema
+from inference.requests import Limits
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "train-code"))
+from dataset import uci_name  # noqa: E402  training's copy: the demo's aliases come from it
 
 DATA = load_breast_cancer()
 SKLEARN_NAMES = [str(n) for n in DATA.feature_names]
-SCHEMA = FeatureSchema(SKLEARN_NAMES)
+SCHEMA = FeatureSchema(SKLEARN_NAMES, {"uci": {name: uci_name(name) for name in SKLEARN_NAMES}})
 LIMITS = Limits(max_batch_rows=100, max_request_bytes=1_000_000)
 # The original sample's event is row 49 of the data set (UCI file order = scikit-learn's).
 SAMPLE_ROW = 49
@@ -88,8 +94,25 @@ def test_half_uci_half_scikit_learn_is_refused_as_mixed() -> None:
     assert code_of({"instances": [DATA.data[0].tolist(), row]}) == "mixed_feature_names"
 
 
+def test_null_is_a_missing_value_by_position_and_by_name() -> None:
+    row = DATA.data[0].tolist()
+    row[3] = None
+    by_position = parse_request({"features": row}, Transport.DIRECT, SCHEMA, LIMITS)
+    by_name = parse_request({"features": dict(zip(SKLEARN_NAMES, row))}, Transport.DIRECT,
+                            SCHEMA, LIMITS)
+    for parsed in (by_position, by_name):
+        assert np.isnan(parsed.values[3])
+        assert list(parsed.values[:3]) == row[:3] and list(parsed.values[4:]) == row[4:]
+
+
+def test_a_nan_literal_is_refused_even_beside_a_null() -> None:
+    row = DATA.data[0].tolist()
+    row[2], row[5] = None, float("nan")
+    assert code_of({"features": row}) == "non_finite_value"
+
+
 @pytest.mark.parametrize(("value", "code"), [
-    (True, "not_a_number"), (None, "not_a_number"), ("1.5", "not_a_number"),
+    (True, "not_a_number"), ("1.5", "not_a_number"),
     ([1.0], "not_a_number"), (float("nan"), "non_finite_value"),
     (float("inf"), "non_finite_value"), (10**400, "non_finite_value"),
 ])

@@ -17,14 +17,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import engine_env, import_handler_module, read_parity
+from conftest import MODEL_DIR, engine_env, import_handler_module, read_parity
 from inference.errors import all_error_codes
-from inference.features import uci_name
 
 LIMITS = {"MAX_BATCH_ROWS": "5", "MAX_REQUEST_BYTES": "20000"}
 EXAMPLES = 10_000
 NAMES, ROWS, _ = read_parity()
-ALL_NAMES = NAMES + [uci_name(n) for n in NAMES]
+UCI = json.loads((MODEL_DIR / "metadata.json").read_text())["feature_aliases"]["uci"]
+ALL_NAMES = NAMES + [UCI[n] for n in NAMES]
 CODES = all_error_codes()
 
 finite = st.one_of(st.sampled_from([v for row in ROWS[:40] for v in row]),

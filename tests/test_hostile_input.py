@@ -113,7 +113,7 @@ def test_a_proxy_event_without_a_method_is_refused_not_raised(app, http) -> None
 def test_a_broken_invariant_answers_the_one_internal_error_code(app, monkeypatch,
                                                                 capsys) -> None:
     # The model never gives NaN; make it, to see what a bug below the handler looks like.
-    monkeypatch.setattr(app.PREDICTOR, "predict_proba",
+    monkeypatch.setattr(app.PREDICTOR, "predict",
                         lambda values, rows: [float("nan")] * rows)
     status, text = http_answer(app, url_event(json.dumps({"features": ROW})))
     assert (status, json.loads(text)["error"]["code"]) == (500, "internal_error")

@@ -35,8 +35,8 @@ def library() -> ctypes.CDLL:
 
 @pytest.fixture(scope="module")
 def engine() -> CompiledEngine:
-    return CompiledEngine(HOST_LIBRARY, len(json.loads(
-        (MODEL_DIR / "metadata.json").read_text())["feature_names"]))
+    metadata = json.loads((MODEL_DIR / "metadata.json").read_text())
+    return CompiledEngine(HOST_LIBRARY, len(metadata["feature_names"]), metadata["num_outputs"])
 
 
 def names_json(negative: str, positive: str) -> tuple[bytes, bytes]:
@@ -55,7 +55,7 @@ def expected(probabilities: list[float], negative: str, positive: str) -> list[d
 
 def test_short_class_names_from_the_fuzz_finding_encode_exactly(engine) -> None:
     # "M"/"B", 8 rows at p = 0.9: the old capacity was 610 bytes for a 641-byte answer.
-    text = engine.encode_predictions(array("d", [0.9] * 8), 0.5, b'"M"', b'"B"')
+    text = engine.encode_binary_predictions(array("d", [0.9] * 8), 0.5, b'"M"', b'"B"')
     assert len(text) == 641
     assert json.loads(text) == expected([0.9] * 8, "M", "B")
 
@@ -84,7 +84,7 @@ def test_the_capacity_is_enough_for_any_labels(engine, negative, positive) -> No
     for probabilities in ([0.0] * 9, [1.0] * 9, PROBABILITIES):
         values = array("d", probabilities)
         capacity = engine._encode_capacity(len(values), negative_json, positive_json)
-        text = engine.encode_predictions(values, 0.5, negative_json, positive_json)
+        text = engine.encode_binary_predictions(values, 0.5, negative_json, positive_json)
         # Exact but for the longer label on every row and one comma.
         slack = len(values) * abs(len(negative_json) - len(positive_json)) + 1
         assert len(text) <= capacity <= len(text) + slack
@@ -98,4 +98,4 @@ def test_a_probability_that_is_not_finite_is_refused_not_written(library, engine
     assert library.encode_predictions(values.buffer_info()[0], 3, 0.5, b'"a"', b'"b"', buffer,
                                       len(buffer)) == -2
     with pytest.raises(errors.InternalError, match="not finite"):
-        engine.encode_predictions(values, 0.5, b'"a"', b'"b"')
+        engine.encode_binary_predictions(values, 0.5, b'"a"', b'"b"')

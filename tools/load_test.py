@@ -59,7 +59,7 @@ def build_requests(count: int, bad_fraction: float, seed: int = 7) -> list[Reque
     bad_events = [(p.stem, p.read_bytes()) for p in sorted((ROOT / "events" / "bad").glob("*.json"))
                   if "requestContext" not in p.read_text()]
     requests: list[Request] = []
-    good_rows: list[list[list[float]]] = []
+    good_rows: list[list[list[float | None]]] = []
     for index in range(count):
         if rng.random() < bad_fraction:
             code, payload = rng.choice(bad_events)
@@ -68,7 +68,7 @@ def build_requests(count: int, bad_fraction: float, seed: int = 7) -> list[Reque
         batch = []
         for _ in range(rng.randint(1, 3)):
             row = list(rng.choice(rows))
-            row[0] += (index + 1) * 1e-3  # unique to this request
+            row[0] = (row[0] or 0.0) + (index + 1) * 1e-3  # unique to this request
             batch.append(row)
         good_rows.append(batch)
         requests.append(Request(json.dumps({"instances": batch}).encode()))

@@ -1,4 +1,4 @@
-"""Breast-cancer XGBoost inference: everything below the Lambda handler.
+"""XGBoost inference for any imported model: everything below the Lambda handler.
 
-Nothing in this package knows about Lambda; `app.py` adapts events to it.
+Nothing in this package knows about Lambda; `app.py` and `envelopes.py` adapt events to it.
 """

@@ -1,13 +1,14 @@
-"""The trained model's artifacts as serving sees them: read once, verified, immutable.
+"""The model's artifacts as serving sees them: read once, verified, immutable.
 
-Training writes them; serving only reads. A missing file or a checksum that does not
-match the metadata stops init with a message that says which file and what to do.
+Training and import write them; serving only reads. A missing file or a checksum that does
+not match the metadata stops init with a message that says which file and what to do.
+Everything model-specific (objective, output kind, names, aliases, class codes) comes from
+the metadata here, never from code.
 """
 
 from __future__ import annotations
 
 import json
-from collections import namedtuple
 from pathlib import Path
 
 try:  # CPython's built-in SHA-256: hashlib would load OpenSSL at every cold start
@@ -17,22 +18,66 @@ except ImportError:  # pragma: no cover - other interpreters
 
 from .errors import ArtifactError
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
 METADATA_FILE = "metadata.json"
-RETRAIN_HINT = "run `make model` to (re)train and write the artifacts"
+RETRAIN_HINT = "run `make model` (or `make model MODEL=...`) to write the artifacts"
+OUTPUT_KINDS = ("binary", "multiclass", "regression", "ranking")
+NAN = float("nan")
 
 
-_FIELDS = ("model_dir model_path model_version model_sha256 feature_names class_names "
-           "class_codes threshold self_check_rows self_check_probabilities metadata")
+class ModelBundle:
+    """The verified artifacts: paths, version, checksum, what the model outputs, names,
+    aliases, class codes, the parity criterion and the self-check rows."""
 
+    __slots__ = ("model_dir", "model_path", "model_version", "model_sha256", "objective",
+                 "output_kind", "output_values", "num_outputs", "feature_names",
+                 "feature_aliases", "class_names", "class_codes", "threshold",
+                 "flat_result_field", "absolute_tolerance", "tolerance", "self_check_rows",
+                 "self_check_outputs", "metadata")
 
-class ModelBundle(namedtuple("ModelBundle", _FIELDS)):
-    """The verified artifacts: paths, version, checksum, names, threshold, self-check rows."""
-
-    __slots__ = ()
+    def __init__(self, model_dir: Path, metadata: dict[str, Any]) -> None:
+        """Reads `metadata` (schema 2); a missing or mistyped key raises KeyError/TypeError/
+        ValueError, which `load_bundle` turns into an ArtifactError."""
+        self.model_dir = model_dir
+        self.metadata = metadata
+        self.model_path: Path = model_dir / str(metadata["model_file"])
+        self.model_version = str(metadata["model_version"])
+        self.model_sha256 = str(metadata["model_sha256"])
+        self.objective = str(metadata["objective"])
+        self.output_kind = str(metadata["output_kind"])
+        self.output_values = str(metadata["output_values"])
+        self.num_outputs = int(metadata["num_outputs"])
+        self.feature_names: tuple[str, ...] = tuple(map(str, metadata["feature_names"]))
+        self.feature_aliases: dict[str, dict[str, str]] = {
+            str(scheme): {str(k): str(v) for k, v in names.items()}
+            for scheme, names in (metadata.get("feature_aliases") or {}).items()}
+        self.class_names: tuple[str, ...] = tuple(map(str, metadata["class_names"]))
+        self.class_codes: dict[str, str] = {
+            str(k): str(v) for k, v in (metadata.get("class_codes") or {}).items()}
+        threshold = metadata.get("threshold")
+        self.threshold: float | None = None if threshold is None else float(threshold)
+        field = metadata.get("flat_result_field")
+        self.flat_result_field: str | None = None if field is None else str(field)
+        parity = metadata["parity"]
+        self.absolute_tolerance: bool = parity["compare"] == "absolute"
+        self.tolerance = float(parity["tolerance"])
+        check = metadata["self_check"]
+        self.self_check_rows: tuple[tuple[float, ...], ...] = tuple(
+            tuple(NAN if value is None else float(value) for value in row)
+            for row in check["rows"])
+        self.self_check_outputs: tuple[tuple[float, ...], ...] = tuple(
+            tuple(float(value) for value in row) for row in check["outputs"])
 
     @property
     def num_features(self) -> int:
         return len(self.feature_names)
+
+    @property
+    def is_classifier(self) -> bool:
+        return self.output_kind in ("binary", "multiclass")
 
 
 def file_sha256(path: Path) -> str:
@@ -48,34 +93,42 @@ def load_bundle(model_dir: Path) -> ModelBundle:
     if not metadata_path.is_file():
         raise ArtifactError(f"model metadata not found at {metadata_path}: {RETRAIN_HINT}")
     try:
-        metadata = json.loads(metadata_path.read_text(encoding="utf-8"))
-        model_path = model_dir / metadata["model_file"]
-        expected_sha = metadata["model_sha256"]
-        classes = tuple(metadata["class_names"])
-        bundle = ModelBundle(
-            model_dir=model_dir,
-            model_path=model_path,
-            model_version=metadata["model_version"],
-            model_sha256=expected_sha,
-            feature_names=tuple(metadata["feature_names"]),
-            class_names=classes,
-            class_codes=dict(metadata["class_codes"]),
-            threshold=float(metadata["threshold"]),
-            self_check_rows=tuple(tuple(row) for row in metadata["self_check"]["rows"]),
-            self_check_probabilities=tuple(metadata["self_check"]["probabilities"]),
-            metadata=metadata,
-        )
-    except (ValueError, KeyError, TypeError) as error:
+        bundle = ModelBundle(model_dir, json.loads(metadata_path.read_text(encoding="utf-8")))
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
         raise ArtifactError(f"model metadata {metadata_path} is unreadable ({error!r}): "
                             f"{RETRAIN_HINT}") from error
-    if len(classes) != 2 or metadata.get("probability_of_class_index") != 1:
-        raise ArtifactError(f"{metadata_path} does not describe a binary classifier")
-    if not model_path.is_file():
-        raise ArtifactError(f"model file not found at {model_path}: {RETRAIN_HINT}")
-    actual_sha = file_sha256(model_path)
-    if actual_sha != expected_sha:
+    _check_consistent(bundle, metadata_path)
+    if not bundle.model_path.is_file():
+        raise ArtifactError(f"model file not found at {bundle.model_path}: {RETRAIN_HINT}")
+    actual_sha = file_sha256(bundle.model_path)
+    if actual_sha != bundle.model_sha256:
         raise ArtifactError(
-            f"model file {model_path} has SHA-256 {actual_sha}, but {metadata_path} expects "
-            f"{expected_sha}: the model and its metadata do not belong together; {RETRAIN_HINT}"
+            f"model file {bundle.model_path} has SHA-256 {actual_sha}, but {metadata_path} "
+            f"expects {bundle.model_sha256}: the model and its metadata do not belong "
+            f"together; {RETRAIN_HINT}"
         )
     return bundle
+
+
+def _check_consistent(bundle: ModelBundle, metadata_path: Path) -> None:
+    """The shapes the encoders rely on, checked once so a request never finds them wrong."""
+    problem = None
+    kind, classes = bundle.output_kind, len(bundle.class_names)
+    if kind not in OUTPUT_KINDS:
+        problem = f"output_kind {kind!r} is not one of {OUTPUT_KINDS}"
+    elif kind == "binary" and (classes != 2 or bundle.num_outputs != 1
+                               or bundle.threshold is None):
+        problem = "a binary classifier needs 2 class names, 1 output and a threshold"
+    elif kind == "multiclass" and (classes < 2 or bundle.num_outputs != classes):
+        problem = f"a multiclass model needs one output per class, has {bundle.num_outputs} " \
+                  f"outputs for {classes} classes"
+    elif not bundle.is_classifier and bundle.num_outputs != 1:
+        problem = f"a {kind} model gives 1 output per row, not {bundle.num_outputs}"
+    elif not bundle.self_check_rows or any(
+            len(row) != bundle.num_features for row in bundle.self_check_rows) or any(
+            len(row) != bundle.num_outputs for row in bundle.self_check_outputs) or len(
+            bundle.self_check_rows) != len(bundle.self_check_outputs):
+        problem = "its self-check rows do not match the model's features and outputs"
+    if problem:
+        raise ArtifactError(f"model metadata {metadata_path} is inconsistent: {problem}; "
+                            f"{RETRAIN_HINT}")

@@ -1,10 +1,10 @@
 """Feature names and rows: every accepted way to name a feature maps to the model's order here.
 
-Two naming schemes are accepted:
-- scikit-learn's, as the model was trained (`mean radius`, `radius error`, `worst radius`);
-- the UCI data file's, which the original sample's callers use (`radius_mean`, `radius_se`,
-  `radius_worst`; `concave points_mean` keeps its space).
-A row uses one scheme; giving a feature twice or mixing schemes is refused, never guessed.
+A row is a list of values in the model's order (always accepted), or an object keyed by
+the model's feature names or by one scheme of aliases from the metadata (the demo's UCI
+names: `radius_mean` for `mean radius`). A row uses one scheme; giving a feature twice or
+mixing schemes is refused, never guessed. JSON `null` is a missing value (NaN to the
+engines): the model takes each split's learned default direction, as XGBoost does.
 """
 
 from __future__ import annotations
@@ -12,10 +12,7 @@ from __future__ import annotations
 import math
 import operator
 from array import array
-from collections.abc import Mapping, Sequence
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import Any
+from collections.abc import Callable, Mapping, Sequence
 
 from .errors import (
     DuplicateFeature,
@@ -28,24 +25,16 @@ from .errors import (
     UnknownFeature,
 )
 
-SKLEARN = "scikit-learn"
-UCI = "uci"
-_UCI_SUFFIX = {"mean": "mean", "error": "se", "worst": "worst"}
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+MODEL_NAMES = "model"
 _NUMBER_TYPES = frozenset((int, float))
+_VALUE_TYPES = frozenset((int, float, type(None)))
 _MAX_NAMES_IN_MESSAGE = 5
-
-
-def uci_name(sklearn_name: str) -> str:
-    """`mean concave points` -> `concave points_mean`, `fractal dimension error` -> `fractal_dimension_se`."""
-    if sklearn_name.endswith(" error"):
-        base, kind = sklearn_name[: -len(" error")], "error"
-    else:
-        kind, _, base = sklearn_name.partition(" ")
-        if kind not in ("mean", "worst"):
-            raise ValueError(f"not a breast-cancer feature name: {sklearn_name!r}")
-    # The UCI file spells every base with underscores except `concave points`.
-    uci_base = base if base == "concave points" else base.replace(" ", "_")
-    return f"{uci_base}_{_UCI_SUFFIX[kind]}"
+_NAN = float("nan")
+_ABSENT = object()
 
 
 def _preview(names: Sequence[str]) -> str:
@@ -57,19 +46,25 @@ def _preview(names: Sequence[str]) -> str:
 class FeatureSchema:
     """Knows the model's feature order and turns user rows into one flat float64 buffer."""
 
-    def __init__(self, feature_names: Sequence[str]) -> None:
+    def __init__(self, feature_names: Sequence[str],
+                 aliases: Mapping[str, Mapping[str, str]] | None = None) -> None:
         self.feature_names = tuple(feature_names)
         self.size = len(self.feature_names)
+        self._schemes = {MODEL_NAMES: self.feature_names}
+        for scheme, names in (aliases or {}).items():
+            self._schemes[scheme] = tuple(names.get(name, name) for name in self.feature_names)
         self._lookup: dict[str, tuple[int, str]] = {}
-        for index, name in enumerate(self.feature_names):
-            self._lookup[name] = (index, SKLEARN)
-            self._lookup[uci_name(name)] = (index, UCI)
+        for scheme, names in reversed(self._schemes.items()):  # the model's own names win
+            for index, name in enumerate(names):
+                self._lookup[name] = (index, scheme)
         # A complete row in one scheme is read in one C-level step (the common case).
-        self._getters = {scheme: operator.itemgetter(*self.names_in(scheme))
-                         for scheme in (SKLEARN, UCI)}
+        self._getters = {scheme: _row_getter(names) for scheme, names in self._schemes.items()}
+        examples = [f"{scheme} ({names[0]!r})" for scheme, names in self._schemes.items()
+                    if names]
+        self._naming_hint = "names are " + " or ".join(examples)
 
     def names_in(self, scheme: str) -> list[str]:
-        return [name if scheme == SKLEARN else uci_name(name) for name in self.feature_names]
+        return list(self._schemes[scheme])
 
     def knows(self, name: object) -> bool:
         return name in self._lookup
@@ -103,9 +98,12 @@ class FeatureSchema:
                 "in the order of the model's feature_names ({\"action\": \"describe\"} lists them)",
                 row=row_index, expected=self.size, received=len(row),
             )
+        given: frozenset[int] = frozenset()
         if not _NUMBER_TYPES.issuperset(map(type, row)):
             for position, value in enumerate(row):
                 _check_number(value, row_index, self.feature_names[position])
+            given = frozenset(i for i, value in enumerate(row) if value is None)
+            row = [_NAN if value is None else value for value in row]
         start = len(out)
         try:
             out.extend(row)
@@ -113,7 +111,7 @@ class FeatureSchema:
             del out[start:]
             for position, value in enumerate(row):
                 _check_finite(value, row_index, self.feature_names[position])
-        self._check_finite_tail(out, start, row_index)
+        self._check_finite_tail(out, start, row_index, given)
 
     def _append_mapping(self, out: array, row: Mapping[str, Any], row_index: int) -> None:
         if len(row) == self.size:
@@ -129,15 +127,15 @@ class FeatureSchema:
         unknown = [key for key in row if key not in self._lookup]
         if unknown:
             raise UnknownFeature(
-                f"row {row_index} has unknown feature name(s) {_preview(unknown)}; names are "
-                "scikit-learn's ('mean radius') or the UCI file's ('radius_mean')",
+                f"row {row_index} has unknown feature name(s) {_preview(unknown)}; "
+                f"{self._naming_hint}",
                 row=row_index, unknown=unknown[:50],
             )
-        values: list[Any] = [None] * self.size
+        values: list[Any] = [_ABSENT] * self.size
         schemes = set()
         for key, value in row.items():
             index, scheme = self._lookup[key]
-            if values[index] is not None:
+            if values[index] is not _ABSENT:
                 first = next(k for k in row if self._lookup[k][0] == index and k != key)
                 raise DuplicateFeature(
                     f"row {row_index} gives feature {self.feature_names[index]!r} twice, as "
@@ -148,34 +146,46 @@ class FeatureSchema:
             values[index] = value
         if len(schemes) > 1:
             raise MixedFeatureNames(
-                f"row {row_index} mixes scikit-learn and UCI feature names; use one scheme per row",
+                f"row {row_index} mixes feature names of {' and '.join(sorted(schemes))}; "
+                "use one scheme per row",
                 row=row_index,
             )
         if len(row) != self.size:
-            scheme = schemes.pop() if schemes else SKLEARN
+            scheme = schemes.pop() if schemes else MODEL_NAMES
             names = self.names_in(scheme)
-            missing = [names[i] for i, value in enumerate(values) if value is None]
+            missing = [names[i] for i, value in enumerate(values) if value is _ABSENT]
             raise MissingFeature(
                 f"row {row_index} is missing {len(missing)} feature(s): {_preview(missing)}",
                 row=row_index, missing=missing,
             )
         self._append_sequence(out, values, row_index)
 
-    def _check_finite_tail(self, out: array, start: int, row_index: int) -> None:
+    def _check_finite_tail(self, out: array, start: int, row_index: int,
+                           missing: frozenset[int]) -> None:
+        """Every value finite but the `missing` ones (JSON null): NaN or Infinity literals
+        are refused, not taken as missing."""
         # One C-level sum is finite only when every value is; scan only when it is not.
         if math.isfinite(sum(out[start:])):
             return
         for offset in range(len(out) - start):
             value = out[start + offset]
-            if not math.isfinite(value):
+            if not math.isfinite(value) and offset not in missing:
                 del out[start:]
                 _check_finite(value, row_index, self.feature_names[offset])
 
 
+def _row_getter(names: Sequence[str]) -> Callable[[Mapping[str, Any]], Sequence[Any]]:
+    """The values of `names` from a row object in one C-level step (a tuple, even for one)."""
+    if len(names) == 1:
+        name = names[0]
+        return lambda row: (row[name],)
+    return operator.itemgetter(*names)
+
+
 def _check_number(value: Any, row_index: int, feature: str) -> None:
-    if type(value) not in _NUMBER_TYPES:
+    if type(value) not in _VALUE_TYPES:
         raise NotANumber(
-            f"row {row_index} feature {feature!r} must be a JSON number, got "
+            f"row {row_index} feature {feature!r} must be a JSON number or null (missing), got "
             f"{type(value).__name__} {_short(value)}",
             row=row_index, feature=feature,
         )

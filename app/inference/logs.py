@@ -18,7 +18,6 @@ from .jsontext import json_string
 
 class RequestLog:
     def __init__(self, engine: str, model_version: str, stream: TextIO | None = None) -> None:
-        self._static = {"engine": engine, "model_version": model_version}
         tail = f',"engine":{json.dumps(engine)},"model_version":{json.dumps(model_version)}'
         self._ok = '{"level":"INFO","message":"prediction","request_id":%s,"rows":%d,' \
                    '"latency_ms":%.4f' + tail + "}\n"

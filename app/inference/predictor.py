@@ -1,24 +1,24 @@
 """The predictor: loads the model once and predicts rows. It knows nothing of Lambda.
 
 At load it verifies the artifacts (checksum), loads the engine chosen by settings and
-runs a self-check on rows XGBoost scored at training time, so a library built from
-another model, or for the wrong inputs, fails init instead of answering wrongly.
+runs a self-check on rows XGBoost scored when the artifacts were written, so a library
+built from another model, or for the wrong inputs, fails init instead of answering wrongly.
+The engine's optional JSON fast paths are reached through here too.
 """
 
 from __future__ import annotations
 
 import platform
 from array import array
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import Any
 
 from .bundle import ModelBundle, load_bundle
 from .engines import Engine, load_engine
 from .errors import ArtifactError
 from .settings import Settings
 
-SELF_CHECK_TOLERANCE = 1e-6
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class Predictor:
@@ -32,9 +32,19 @@ class Predictor:
         bundle = load_bundle(settings.model_dir)
         return cls(bundle, load_engine(settings, bundle))
 
-    def predict_proba(self, values: array, n_rows: int) -> array:
-        """p(class index 1) for each row of the flat, row-major `values`."""
-        return self.engine.predict_positive(values, n_rows)
+    def predict(self, values: array, n_rows: int) -> array:
+        """The model's outputs, `bundle.num_outputs` per row, for the flat row-major `values`."""
+        return self.engine.predict(values, n_rows)
+
+    def parse_instances(self, body: bytes, max_rows: int) -> tuple[array, int] | None:
+        """The engine's fast batch reader; None when it does not handle this body."""
+        return self.engine.parse_instances(body, max_rows)
+
+    def encode_binary_predictions(self, probabilities: array, threshold: float,
+                                  negative_json: bytes, positive_json: bytes) -> str | None:
+        """The engine's fast writer for binary probabilities; None when it has none."""
+        return self.engine.encode_binary_predictions(probabilities, threshold, negative_json,
+                                                     positive_json)
 
     def provenance(self) -> dict[str, Any]:
         """Enough to tell whether two functions serve the same thing, and on which machine."""
@@ -48,21 +58,34 @@ class Predictor:
 
     def describe(self) -> dict[str, Any]:
         """The answer to a describe request: provenance plus the model's contract."""
-        return {
-            **self.provenance(),
-            "feature_names": list(self.bundle.feature_names),
-            "class_names": list(self.bundle.class_names),
-            "threshold": self.bundle.threshold,
-            "trained_with": self.bundle.metadata.get("library_versions", {}),
+        bundle = self.bundle
+        contract: dict[str, Any] = {
+            "objective": bundle.objective,
+            "output_kind": bundle.output_kind,
+            "output_values": bundle.output_values,
+            "feature_names": list(bundle.feature_names),
+            "feature_aliases": sorted(bundle.feature_aliases),
+            "missing_values": "null in a row: missing, as NaN is to XGBoost",
         }
+        if bundle.is_classifier:
+            contract["class_names"] = list(bundle.class_names)
+        if bundle.threshold is not None:
+            contract["threshold"] = bundle.threshold
+        return {**self.provenance(), **contract,
+                "trained_with": bundle.metadata.get("library_versions", {})}
 
     def _self_check(self) -> None:
-        rows = self.bundle.self_check_rows
-        values = array("d", [value for row in rows for value in row])
-        got = self.predict_proba(values, len(rows))
-        for row, (expected, actual) in enumerate(zip(self.bundle.self_check_probabilities, got)):
-            if abs(expected - actual) > SELF_CHECK_TOLERANCE:
-                raise ArtifactError(
-                    f"engine {self.engine.name!r} gives p={actual!r} for self-check row {row}, "
-                    f"XGBoost gave {expected!r} at training: the engine does not serve this model"
-                )
+        bundle = self.bundle
+        rows, width = bundle.self_check_rows, bundle.num_outputs
+        got = self.predict(array("d", [value for row in rows for value in row]), len(rows))
+        for row, expected in enumerate(bundle.self_check_outputs):
+            for k, wanted in enumerate(expected):
+                actual = got[row * width + k]
+                allowed = bundle.tolerance * (1.0 if bundle.absolute_tolerance
+                                              else max(1.0, abs(wanted)))
+                if not abs(actual - wanted) <= allowed:
+                    raise ArtifactError(
+                        f"engine {self.engine.name!r} gives {actual!r} for output {k} of "
+                        f"self-check row {row}, XGBoost gave {wanted!r}: the engine does not "
+                        "serve this model"
+                    )

@@ -1,21 +1,18 @@
-"""Events in, typed prediction requests out.
+"""Request payloads in, typed prediction requests out.
 
-Accepted events: a direct invoke whose payload is the request itself, or a Lambda
-Function URL / API Gateway (REST v1, HTTP v2) proxy event whose body carries the same
-JSON. Accepted payloads:
-- `{"features": {name: number, ...}}` or `{"features": [30 numbers]}`: one row;
-- `{"instances": [[30 numbers] | {name: number, ...}, ...]}`: a batch;
-- `{name: number, ...}` with all 30 names: one row, the original sample's flat event;
-- `{"action": "describe"}` (or GET over HTTP): what this function serves, no prediction.
+The payload is the request itself: a direct invoke's event, or an HTTP request's body
+(the adapter beside the handler, `envelopes.py`, takes it out of its envelope). Accepted:
+- `{"features": {name: value, ...}}` or `{"features": [values]}`: one row;
+- `{"instances": [[values] | {name: value, ...}, ...]}`: a batch;
+- `{name: value, ...}` with every feature named: one row, the original sample's flat event;
+- `{"action": "describe"}`: what this function serves, no prediction.
+A value is a JSON number, or null for a missing value.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from array import array
-from collections import namedtuple
 from collections.abc import Callable
 from enum import Enum
 
@@ -29,8 +26,6 @@ from .errors import (
     EmptyBatch,
     InvalidJson,
     InvalidRow,
-    MethodNotAllowed,
-    PayloadTooLarge,
     TooManyValues,
     UnknownEventShape,
     UnknownField,
@@ -42,11 +37,6 @@ SHAPES_HINT = ('expected {"features": {...} | [...]}, {"instances": [...]}, '
                'an object of all feature names, or {"action": "describe"}')
 
 
-class Transport(Enum):
-    DIRECT = "direct"
-    HTTP = "http"
-
-
 class Shape(Enum):
     FEATURES = "features"
     INSTANCES = "instances"
@@ -54,46 +44,43 @@ class Shape(Enum):
     DESCRIBE = "describe"
 
 
-# Plain named tuples: dataclasses would import `inspect` at every cold start.
-Limits = namedtuple("Limits", "max_batch_rows max_request_bytes")
-PredictionRequest = namedtuple("PredictionRequest", "shape values n_rows")
+class Limits:
+    """How much one request may hold."""
+
+    __slots__ = ("max_batch_rows", "max_request_bytes")
+
+    def __init__(self, max_batch_rows: int, max_request_bytes: int) -> None:
+        self.max_batch_rows = max_batch_rows
+        self.max_request_bytes = max_request_bytes
 
 
-def transport_of(event: Any) -> Transport:
-    """HTTP when the event is a proxy event (it has a requestContext and an HTTP method)."""
-    if isinstance(event, dict) and isinstance(event.get("requestContext"), dict):
-        if "httpMethod" in event or isinstance(event["requestContext"].get("http"), dict):
-            return Transport.HTTP
-    return Transport.DIRECT
+class PredictionRequest:
+    """What to do: the shape asked for and its rows, flat and row-major (NaN: missing)."""
 
+    __slots__ = ("shape", "values", "n_rows")
 
-def http_method(event: dict[str, Any]) -> object:
-    """REST (v1) events name the method at the top, Function URL / HTTP API (v2) events in
-    requestContext.http; anything else there is kept as is, for the refusal to show."""
-    method = event.get("httpMethod")
-    if method is None:
-        http = event["requestContext"].get("http")
-        method = http.get("method") if isinstance(http, dict) else None
-    return method
+    def __init__(self, shape: Shape, values: array, n_rows: int) -> None:
+        self.shape = shape
+        self.values = values
+        self.n_rows = n_rows
 
 
 # Bodies smaller than this parse faster in Python than the C call costs to set up.
 FAST_PATH_MIN_BYTES = 4096
-# Bodies are UTF-8 (RFC 8259 §8.1); one leading byte order mark is ignored, text or base64.
-UTF8_BOM = b"\xef\xbb\xbf"
 # What a request needs beyond its rows' own arrays/objects and values: the structural limits
 # checked before parsing (`_check_structure`) are a full batch plus this.
 ENVELOPE_ITEMS = 64
 FastParser = Callable[[bytes, int], "tuple[array, int] | None"]
 
 
-def parse_request(event: Any, transport: Transport, schema: FeatureSchema, limits: Limits,
-                  fast_parser: FastParser | None = None) -> PredictionRequest:
-    if transport is Transport.DIRECT:
-        return parse_payload(event, schema, limits)
-    body = _http_body(event, limits)
-    if body is None:
-        return PredictionRequest(Shape.DESCRIBE, array("d"), 0)
+def describe_request() -> PredictionRequest:
+    return PredictionRequest(Shape.DESCRIBE, array("d"), 0)
+
+
+def parse_body(body: bytes | str, schema: FeatureSchema, limits: Limits,
+               fast_parser: FastParser | None = None) -> PredictionRequest:
+    """An HTTP body (already taken out of its envelope): large plain batches through the
+    engine's fast reader when it handles them, everything else through `parse_payload`."""
     if fast_parser is not None and len(body) >= FAST_PATH_MIN_BYTES:
         try:
             encoded = body if isinstance(body, bytes) else body.encode("utf-8")
@@ -116,7 +103,7 @@ def parse_payload(payload: Any, schema: FeatureSchema, limits: Limits) -> Predic
         raise UnknownEventShape(f"the request must be a JSON object; {SHAPES_HINT}, "
                                 f"got {type(payload).__name__}")
     if payload.get("action") == "describe" and len(payload) == 1:
-        return PredictionRequest(Shape.DESCRIBE, array("d"), 0)
+        return describe_request()
     if "features" in payload or "instances" in payload:
         key = "features" if "features" in payload else "instances"
         extra = sorted(k for k in payload if k != key)
@@ -155,38 +142,6 @@ def _batch(rows: Any, schema: FeatureSchema, limits: Limits) -> PredictionReques
     for index, row in enumerate(rows):
         schema.append_row(values, row, index)
     return PredictionRequest(Shape.INSTANCES, values, len(rows))
-
-
-def _http_body(event: dict[str, Any], limits: Limits) -> bytes | str | None:
-    """The request body, decoded from base64 if need be; None for a describe (GET)."""
-    method = http_method(event)
-    if method == "GET":
-        return None
-    if method != "POST":
-        raise MethodNotAllowed(f"use POST to predict or GET to describe the model, not "
-                               f"{quoted(method)}", method=str(method))
-    body = event.get("body")
-    if body is None or body == "":
-        raise InvalidJson("the request body is empty; send a JSON object")
-    if not isinstance(body, str):
-        raise InvalidJson("the request body must be a JSON text")
-    # Refuse before decoding: base64 inflates by 4/3, so this bound holds either way.
-    if len(body) > limits.max_request_bytes * 4 // 3 + 4:
-        raise PayloadTooLarge(f"the request body is {len(body)} bytes; the limit is "
-                              f"{limits.max_request_bytes}", limit=limits.max_request_bytes)
-    raw: bytes | str
-    if event.get("isBase64Encoded"):
-        try:
-            decoded = base64.b64decode(body, validate=True)
-        except (binascii.Error, ValueError):
-            raise InvalidJson("the request body is marked base64 but is not valid base64") from None
-        raw = decoded[len(UTF8_BOM):] if decoded.startswith(UTF8_BOM) else decoded
-    else:
-        raw = body[1:] if body.startswith("\ufeff") else body
-    if len(raw) > limits.max_request_bytes:
-        raise PayloadTooLarge(f"the request body is {len(raw)} bytes; the limit is "
-                              f"{limits.max_request_bytes}", limit=limits.max_request_bytes)
-    return raw
 
 
 def _check_structure(body: bytes | str, schema: FeatureSchema, limits: Limits) -> None:

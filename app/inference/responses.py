@@ -1,13 +1,18 @@
-"""Results and errors out, as JSON text, in the event's kind of answer.
+"""Results and errors out, as JSON documents; one documented shape per output kind.
 
-Direct invokes return the JSON document as bytes (the runtime passes bytes through
-unchanged, so it is encoded once, here); Function URL and API Gateway events get an HTTP
-response with a status and the same document as its body. Errors are mapped here, and only
-here.
+- binary classifier, probabilities: `{"label", "class_index", "probabilities": {both
+  classes}}`, written with 9 decimals, p(class 1) rounded half up and p(class 0) its
+  complement, so the two always sum to exactly 1. Large batches are written by the engine's
+  C writer when it has one (the same bytes as `_BinaryProbabilities.python_predictions`).
+- binary classifier, raw margin (`binary:logitraw`): `{"label", "class_index", "margin"}`;
+  0/1 labels (`binary:hinge`): `{"label", "class_index"}`.
+- multiclass: `{"label", "class_index", "probabilities": {every class}}`, 9 decimals each;
+  the label is the most probable class (the first one on a tie, as arg-max).
+- regression: `{"value"}`; ranking: `{"score"}`: the model's float32 output, exactly.
 
-Probabilities are written with 9 decimals, p(benign) rounded half up and p(malignant) its
-complement, so the two always sum to exactly 1. Large batches are written by the compiled
-engine's C encoder, which produces the same bytes as `PredictionEncoder.python_predictions`.
+Where the request was the original sample's flat object, the metadata's `flat_result_field`
+is added with the class code of the first row's label (the demo: `"result": "B"`).
+How a document travels (bytes, proxy response) is the adapter's business, not this module's.
 """
 
 from __future__ import annotations
@@ -15,57 +20,187 @@ from __future__ import annotations
 import json
 import math
 from array import array
+
+from .errors import InternalError, ServiceError
+from .predictor import Predictor
+from .requests import Shape
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-from .errors import InternalError, ServiceError
-from .predictor import Predictor
-from .requests import Shape, Transport
-
-JSON_HEADERS = {"Content-Type": "application/json"}
 SCALE = 1_000_000_000
 C_ENCODER_MIN_ROWS = 8
-class PredictionEncoder:
+
+
+def fixed9(p: float) -> int:
+    """p in billionths, rounded half up and clamped to [0, 1]; a NaN is a broken invariant."""
+    try:
+        units = math.floor(p * 1e9 + 0.5)
+    except (ValueError, OverflowError):  # NaN or infinite: as the C encoder refuses
+        raise InternalError(f"a probability is not finite: {p!r}") from None
+    return 0 if units < 0 else SCALE if units > SCALE else units
+
+
+def number(value: float) -> str:
+    """A model output as JSON: the shortest text that reads back to the same double."""
+    if not math.isfinite(value):
+        raise InternalError(f"the model gave a value that is not finite: {value!r}")
+    return repr(value)
+
+
+class _Rows:
+    """Writes the predictions array for one output kind; the first row's class for `result`."""
+
     def __init__(self, predictor: Predictor) -> None:
         bundle = predictor.bundle
-        negative, positive = bundle.class_names
-        self._negative_json, self._positive_json = json.dumps(negative), json.dumps(positive)
-        self._threshold = bundle.threshold
-        self._codes = {0: bundle.class_codes[negative], 1: bundle.class_codes[positive]}
-        self._c_encoder = getattr(predictor.engine, "encode_predictions", None)
-        self._tail = (f',"model_version":{json.dumps(bundle.model_version)},'
-                      f'"engine":{json.dumps(predictor.engine.name)}')
-        probabilities = '"probabilities":{%s:%%d.%%09d,%s:%%d.%%09d}}' % (
-            self._negative_json, self._positive_json)
-        self._rows = ('{"label":%s,"class_index":0,%s' % (self._negative_json, probabilities),
-                      '{"label":%s,"class_index":1,%s' % (self._positive_json, probabilities))
+        self._names_json = [json.dumps(name) for name in bundle.class_names]
+        self._width = bundle.num_outputs
 
-    def document(self, shape: Shape, probabilities: array) -> str:
-        text = '{"predictions":' + self.predictions(probabilities) + self._tail
-        if shape is Shape.FLAT:
-            # Kept for callers of the original sample, which answered {"result": "M" | "B"}.
-            text += ',"result":"%s"' % self._codes[int(probabilities[0] >= self._threshold)]
-        return text + "}"
+    def predictions(self, outputs: array) -> str:
+        """The array as the engine writes it fastest: the Python writer unless overridden."""
+        return self.python_predictions(outputs)
 
-    def predictions(self, probabilities: array) -> str:
-        if self._c_encoder is not None and len(probabilities) >= C_ENCODER_MIN_ROWS:
-            return self._c_encoder(probabilities, self._threshold,
-                                   self._negative_json.encode(), self._positive_json.encode())
-        return self.python_predictions(probabilities)
+    def python_predictions(self, outputs: array) -> str:
+        raise NotImplementedError
+
+    def first_class(self, outputs: array) -> int | None:
+        """The first row's class index, or None when the model does not classify."""
+        return None
+
+
+class _BinaryProbabilities(_Rows):
+    def __init__(self, predictor: Predictor) -> None:
+        super().__init__(predictor)
+        self._predictor = predictor
+        self._threshold = float(predictor.bundle.threshold or 0.0)
+        negative, positive = self._names_json
+        self._c_args = (negative.encode(), positive.encode())
+        probabilities = '"probabilities":{%s:%%d.%%09d,%s:%%d.%%09d}}' % (negative, positive)
+        self._rows = ('{"label":%s,"class_index":0,%s' % (negative, probabilities),
+                      '{"label":%s,"class_index":1,%s' % (positive, probabilities))
+
+    def predictions(self, outputs: array) -> str:
+        if len(outputs) >= C_ENCODER_MIN_ROWS:
+            text = self._predictor.encode_binary_predictions(outputs, self._threshold,
+                                                             *self._c_args)
+            if text is not None:
+                return text
+        return self.python_predictions(outputs)
 
     def python_predictions(self, probabilities: array) -> str:
         threshold, rows, parts = self._threshold, self._rows, []
         for p in probabilities:
-            try:
-                units = math.floor(p * 1e9 + 0.5)
-            except (ValueError, OverflowError):  # NaN or infinite: as the C encoder refuses
-                raise InternalError(f"a probability is not finite: {p!r}") from None
-            units = 0 if units < 0 else SCALE if units > SCALE else units
+            units = fixed9(p)
             rest = SCALE - units
             parts.append(rows[p >= threshold] % (rest // SCALE, rest % SCALE,
                                                   units // SCALE, units % SCALE))
         return "[" + ",".join(parts) + "]"
+
+    def first_class(self, outputs: array) -> int | None:
+        return int(outputs[0] >= self._threshold)
+
+
+class _BinaryDecisions(_Rows):
+    """Margins (class 1 above the threshold, 0) or XGBoost's own 0/1 labels (hinge)."""
+
+    def __init__(self, predictor: Predictor) -> None:
+        super().__init__(predictor)
+        self._threshold = float(predictor.bundle.threshold or 0.0)
+        self._with_margin = predictor.bundle.output_values == "margin"
+
+    def python_predictions(self, outputs: array) -> str:
+        parts = []
+        for value in outputs:
+            index = int(value >= self._threshold)
+            margin = ',"margin":' + number(value) if self._with_margin else ""
+            parts.append('{"label":%s,"class_index":%d%s}' % (self._names_json[index], index,
+                                                               margin))
+        return "[" + ",".join(parts) + "]"
+
+    def first_class(self, outputs: array) -> int | None:
+        return int(outputs[0] >= self._threshold)
+
+
+class _Multiclass(_Rows):
+    def python_predictions(self, outputs: array) -> str:
+        width, names, parts = self._width, self._names_json, []
+        for start in range(0, len(outputs), width):
+            row = outputs[start:start + width]
+            index = _arg_max(row)
+            shown = ",".join("%s:%d.%09d" % (name, *divmod(fixed9(p), SCALE))
+                             for name, p in zip(names, row))
+            parts.append('{"label":%s,"class_index":%d,"probabilities":{%s}}'
+                         % (names[index], index, shown))
+        return "[" + ",".join(parts) + "]"
+
+    def first_class(self, outputs: array) -> int | None:
+        return _arg_max(outputs[:self._width])
+
+
+class _Values(_Rows):
+    """Regression values or ranking scores: one number per row under one key."""
+
+    def __init__(self, predictor: Predictor) -> None:
+        super().__init__(predictor)
+        self._key = "score" if predictor.bundle.output_kind == "ranking" else "value"
+
+    def python_predictions(self, outputs: array) -> str:
+        row = '{"%s":%%s}' % self._key
+        return "[" + ",".join(row % number(value) for value in outputs) + "]"
+
+
+def _arg_max(row: array) -> int:
+    best = 0
+    for index in range(1, len(row)):
+        if row[index] > row[best]:
+            best = index
+    return best
+
+
+def _rows_for(predictor: Predictor) -> _Rows:
+    bundle = predictor.bundle
+    if bundle.output_kind == "binary":
+        if bundle.output_values == "probability":
+            return _BinaryProbabilities(predictor)
+        return _BinaryDecisions(predictor)
+    if bundle.output_kind == "multiclass":
+        return _Multiclass(predictor)
+    return _Values(predictor)
+
+
+class PredictionEncoder:
+    """The prediction document for the model's output kind, chosen once at init."""
+
+    def __init__(self, predictor: Predictor) -> None:
+        bundle = predictor.bundle
+        self._rows = _rows_for(predictor)
+        self._tail = (f',"model_version":{json.dumps(bundle.model_version)},'
+                      f'"engine":{json.dumps(predictor.engine.name)}')
+        self._class_names = bundle.class_names
+        self._codes = bundle.class_codes
+        self._flat_field = bundle.flat_result_field
+
+    def document(self, shape: Shape, outputs: array) -> str:
+        text = '{"predictions":' + self._rows.predictions(outputs) + self._tail
+        if shape is Shape.FLAT and self._flat_field is not None:
+            # Kept for callers of the original sample, which answered {"result": "M" | "B"}.
+            text += "," + json.dumps(self._flat_field) + ":" + self._flat_value(outputs)
+        return text + "}"
+
+    def predictions(self, outputs: array) -> str:
+        return self._rows.predictions(outputs)
+
+    def python_predictions(self, outputs: array) -> str:
+        """The same bytes as `predictions`, never through the engine's writer (for tests)."""
+        return self._rows.python_predictions(outputs)
+
+    def _flat_value(self, outputs: array) -> str:
+        index = self._rows.first_class(outputs)
+        if index is None:
+            return number(outputs[0])
+        label = self._class_names[index]
+        return json.dumps(self._codes.get(label, label))
 
 
 def describe_document(predictor: Predictor) -> str:
@@ -77,10 +212,3 @@ def error_document(error: ServiceError) -> str:
     if error.details:
         body["details"] = error.details
     return json.dumps({"error": body}, separators=(",", ":"))
-
-
-def render(transport: Transport, status: int, document: str) -> bytes | dict[str, Any]:
-    if transport is Transport.DIRECT:
-        return document.encode("utf-8")
-    return {"statusCode": status, "headers": JSON_HEADERS, "body": document,
-            "isBase64Encoded": False}

@@ -1,10 +1,11 @@
 /*
  * JSON in and out for large batches, so a 10,000-row request costs milliseconds.
  *
- * parse_instances() reads exactly {"instances": [[n, ...], ...]} with numeric rows of the
- * model's width into doubles. It is deliberately narrow: anything else (named rows, bad
- * numbers, wrong widths, extra keys, non-finite values) returns NOT_HANDLED and the caller
- * falls back to the Python path, which gives the precise error or answer.
+ * parse_instances() reads exactly {"instances": [[n, ...], ...]} with rows of the model's
+ * width of numbers or null (missing: NaN) into doubles. It is deliberately narrow: anything
+ * else (named rows, bad numbers, wrong widths, extra keys, non-finite values) returns
+ * NOT_HANDLED and the caller falls back to the Python path, which gives the precise error
+ * or answer.
  *
  * encode_predictions() writes the predictions array into a buffer of a given capacity and
  * never past it; encode_predictions_capacity() says how much it needs. The Python encoder
@@ -95,8 +96,13 @@ int64_t parse_instances(const char *body, int64_t length, int32_t n_features, do
     double *row = out + rows * (int64_t)n_features;
     for (int32_t j = 0; j < n_features; ++j) {
       s = skip_ws(s, end);
-      s = parse_number(s, end, &row[j]);
-      if (!s) return NOT_HANDLED;
+      if (end - s >= 4 && memcmp(s, "null", 4) == 0) {
+        row[j] = NAN;
+        s += 4;
+      } else {
+        s = parse_number(s, end, &row[j]);
+        if (!s) return NOT_HANDLED;
+      }
       s = skip_ws(s, end);
       if (s >= end) return NOT_HANDLED;
       if (j + 1 < n_features) {

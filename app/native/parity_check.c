@@ -9,8 +9,8 @@
  * header.h) and must match the file. Output columns say how they are compared:
  *   p_<class> (probabilities) and label (0/1 classes): |compiled - xgboost| <= ABS_TOLERANCE
  *   margin, value, score: |compiled - xgboost| <= REL_TOLERANCE * max(1, |xgboost|)
- * Single-output rows without missing values also go through libmodel's batch entry point,
- * which must agree exactly. Used by the image build and the cross-architecture tests.
+ * Every row also goes through libmodel's batch entry point (NaN for missing), which must
+ * agree exactly on every output. Used by the image build and the cross-architecture tests.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -21,8 +21,7 @@
 
 #include "header.h"
 
-int64_t predict_proba_batch(const double *rows, int64_t n_rows, int32_t n_features,
-                            double *out);
+int64_t predict_batch(const double *rows, int64_t n_rows, int32_t n_features, double *out);
 
 #if defined(__aarch64__)
 #define ARCH "aarch64"
@@ -118,13 +117,13 @@ int main(int argc, char **argv) {
         worst_row = rows;
       }
     }
-    if (N_OUTPUTS == 1 && !has_missing) {
-      double batch;
-      if (predict_proba_batch(values, 1, n_features, &batch) != 0 || batch != (double)result[0]) {
-        fprintf(stderr, "parity: row %lld: the batch entry point disagrees with predict()\n",
-                (long long)rows);
-        return 1;
-      }
+    double batch[N_OUTPUTS];
+    int agrees = predict_batch(values, 1, n_features, batch) == 0;
+    for (int32_t k = 0; agrees && k < N_OUTPUTS; ++k) agrees = batch[k] == (double)result[k];
+    if (!agrees) {
+      fprintf(stderr, "parity: row %lld: the batch entry point disagrees with predict()\n",
+              (long long)rows);
+      return 1;
     }
     ++rows;
   }

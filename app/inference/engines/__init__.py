@@ -1,48 +1,48 @@
 """Prediction engines: one module per engine behind the same small face.
 
-An engine turns a flat, row-major buffer of float64 features into the probability of
-class index 1 per row. It is chosen once, at init, by name.
+An engine turns a flat, row-major buffer of float64 features (NaN: missing) into the
+model's outputs, `num_outputs` per row, row-major. It is chosen once, at init, by name.
+The JSON fast paths are optional capabilities with defaults here: an engine that has
+none simply inherits "not handled", and the Python reader and writer do the work.
 """
 
 from __future__ import annotations
 
+from array import array
+
 from ..bundle import ModelBundle
 from ..settings import Settings
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:  # the protocols are for readers and type checkers; typing costs a cold start
-    from array import array
-    from typing import Protocol
-else:
-    Protocol = object
 
+class Engine:
+    """The face every engine shows the predictor."""
 
-class Engine(Protocol):
-    name: str
+    name = "engine"
 
-    def predict_positive(self, values: array, n_rows: int) -> array:
-        """p(class 1) for `n_rows` rows packed in `values` (array of 'd', row-major)."""
-        ...
+    def predict(self, values: array, n_rows: int) -> array:
+        """The model's outputs for `n_rows` rows packed in `values` (array of 'd', row-major)."""
+        raise NotImplementedError
 
     def versions(self) -> dict[str, str]:
         """Library versions this engine runs on, for provenance."""
-        ...
+        raise NotImplementedError
 
+    def parse_instances(self, body: bytes, max_rows: int) -> tuple[array, int] | None:
+        """A `{"instances": [[...]...]}` body straight into doubles; None: not handled here."""
+        return None
 
-class JsonFastPath(Protocol):
-    """Optional: an engine that can also read a batch body and write predictions in C."""
-
-    def parse_instances(self, body: bytes, max_rows: int) -> tuple[array, int] | None: ...
-
-    def encode_predictions(self, probabilities: array, threshold: float, negative_json: bytes,
-                           positive_json: bytes) -> str: ...
+    def encode_binary_predictions(self, probabilities: array, threshold: float,
+                                  negative_json: bytes, positive_json: bytes) -> str | None:
+        """A binary classifier's predictions array as JSON; None: not handled here."""
+        return None
 
 
 def load_engine(settings: Settings, bundle: ModelBundle) -> Engine:
     if settings.engine == "compiled":
         from .compiled import CompiledEngine
 
-        return CompiledEngine(settings.library_path, bundle.num_features)
+        return CompiledEngine(settings.library_path, bundle.num_features, bundle.num_outputs)
     from .xgboost_engine import XGBoostEngine
 
-    return XGBoostEngine(bundle.model_path, bundle.num_features, settings.xgboost_threads)
+    return XGBoostEngine(bundle.model_path, bundle.num_features, settings.xgboost_threads,
+                         bundle.objective)

@@ -1,7 +1,8 @@
 """The model compiled to C by TL2cgen and called through ctypes.
 
 No numpy, no xgboost: the runtime needs only the shared library built for its own
-architecture. A batch is one C call (`predict_proba_batch` loops over the rows).
+architecture. A batch is one C call (`predict_batch` loops over the rows); large JSON
+batches are read and binary predictions written in C too (json_io.c).
 """
 
 from __future__ import annotations
@@ -11,15 +12,16 @@ from array import array
 from pathlib import Path
 
 from ..errors import ArtifactError, InternalError
+from . import Engine
 
 # encode_predictions' refusals (json_io.c).
 _ENCODE_REFUSALS = {-1: "the output buffer is too small", -2: "a probability is not finite"}
 
 
-class CompiledEngine:
+class CompiledEngine(Engine):
     name = "compiled"
 
-    def __init__(self, library_path: Path, num_features: int) -> None:
+    def __init__(self, library_path: Path, num_features: int, num_outputs: int) -> None:
         if not library_path.is_file():
             raise ArtifactError(
                 f"compiled model library not found at {library_path}: build it with "
@@ -30,8 +32,9 @@ class CompiledEngine:
         except OSError as error:
             raise ArtifactError(f"cannot load {library_path}: {error}") from error
         library.model_num_feature.restype = ctypes.c_int32
-        library.predict_proba_batch.restype = ctypes.c_int64
-        library.predict_proba_batch.argtypes = [
+        library.model_num_output.restype = ctypes.c_int32
+        library.predict_batch.restype = ctypes.c_int64
+        library.predict_batch.argtypes = [
             ctypes.c_void_p, ctypes.c_int64, ctypes.c_int32, ctypes.c_void_p,
         ]
         library.parse_instances.restype = ctypes.c_int64
@@ -54,24 +57,30 @@ class CompiledEngine:
                 f"{library_path} was compiled for {compiled_features} features but the model "
                 f"has {num_features}: rebuild the library from the current model"
             )
-        self._predict = library.predict_proba_batch
+        compiled_outputs = library.model_num_output()
+        if compiled_outputs != num_outputs:
+            raise ArtifactError(
+                f"{library_path} gives {compiled_outputs} outputs per row but the model gives "
+                f"{num_outputs}: rebuild the library from the current model"
+            )
+        self._predict = library.predict_batch
         self._parse = library.parse_instances
         self._encode = library.encode_predictions
         self._encode_capacity = library.encode_predictions_capacity
         self._num_features = num_features
-        self.library_path = library_path
+        self._num_outputs = num_outputs
 
-    def predict_positive(self, values: array, n_rows: int) -> array:
-        out = array("d", bytes(8 * n_rows))
+    def predict(self, values: array, n_rows: int) -> array:
+        out = array("d", bytes(8 * n_rows * self._num_outputs))
         status = self._predict(values.buffer_info()[0], n_rows, self._num_features,
                                out.buffer_info()[0])
         if status != 0:
             # Rows are validated before they get here; a refusal means a broken invariant.
-            raise InternalError(f"predict_proba_batch refused its input (status {status})")
+            raise InternalError(f"predict_batch refused its input (status {status})")
         return out
 
     def parse_instances(self, body: bytes, max_rows: int) -> tuple[array, int] | None:
-        """`{"instances": [[numbers]...]}` straight into doubles, or None for anything else."""
+        """`{"instances": [[numbers or null]...]}` straight into doubles, or None for anything else."""
         capacity = min(max_rows, len(body) // (2 * self._num_features) + 1)
         values = array("d", bytes(8 * capacity * self._num_features))
         rows = ctypes.c_int64(0)
@@ -82,8 +91,8 @@ class CompiledEngine:
         del values[rows.value * self._num_features:]
         return values, rows.value
 
-    def encode_predictions(self, probabilities: array, threshold: float, negative_json: bytes,
-                           positive_json: bytes) -> str:
+    def encode_binary_predictions(self, probabilities: array, threshold: float,
+                                  negative_json: bytes, positive_json: bytes) -> str:
         """The predictions array as JSON; the C side sizes the buffer and checks every write."""
         n = len(probabilities)
         capacity = self._encode_capacity(n, negative_json, positive_json)

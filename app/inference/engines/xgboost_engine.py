@@ -12,19 +12,27 @@ from pathlib import Path
 import numpy as np
 import xgboost as xgb
 
+from . import Engine
 
-class XGBoostEngine:
+
+class XGBoostEngine(Engine):
     name = "xgboost"
 
-    def __init__(self, model_path: Path, num_features: int, threads: int) -> None:
+    def __init__(self, model_path: Path, num_features: int, threads: int, objective: str) -> None:
         self._booster = xgb.Booster(model_file=str(model_path))
-        self._booster.set_param({"nthread": threads})
+        params: dict[str, object] = {"nthread": threads}
+        if objective == "multi:softmax":
+            # Its prediction is the class index; the class probabilities, which the compiled
+            # model gives and the response shows, are softprob's view of the same trees.
+            params["objective"] = "multi:softprob"
+        self._booster.set_param(params)
         self._num_features = num_features
 
-    def predict_positive(self, values: array, n_rows: int) -> array:
+    def predict(self, values: array, n_rows: int) -> array:
         matrix = np.frombuffer(values, dtype=np.float64).reshape(n_rows, self._num_features)
-        predicted = self._booster.inplace_predict(matrix, validate_features=False)
-        return array("d", predicted.astype(np.float64).tobytes())
+        predicted = self._booster.inplace_predict(matrix, validate_features=False,
+                                                  missing=np.nan)
+        return array("d", np.ascontiguousarray(predicted, dtype=np.float64).tobytes())
 
     def versions(self) -> dict[str, str]:
         return {"xgboost": xgb.__version__, "numpy": np.__version__}
