@@ -36,7 +36,7 @@ $(MODEL_DIR)/metadata.json: $(VENV)/.installed train-code/*.py
 	$(PY) train-code/train.py --output-dir $(MODEL_DIR)
 model: $(MODEL_DIR)/metadata.json
 
-$(HOST_LIB): $(MODEL_DIR)/metadata.json app/native/*.c app/native/Makefile
+$(HOST_LIB): $(MODEL_DIR)/metadata.json app/native/*.c app/native/*.h app/native/Makefile
 	$(MAKE) -s -C app/native check
 lib: $(HOST_LIB)
 

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "parse_double.h"
+#include "parse_double.h" /* header-only: inlined into the reader loop */
 
 #define NOT_HANDLED 1
 
