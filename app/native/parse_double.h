@@ -149,20 +149,22 @@ static int64_t eisel_lemire(uint64_t w, int32_t q) {
   return ((int64_t)power2 << 52) | (int64_t)(mantissa & ((1ull << 52) - 1));
 }
 
-static const char *with_strtod(const char *start, const char *stop, double *value) {
-  char buffer[STRTOD_BUFFER];
+static inline const char *with_strtod(const char *start, const char *stop, double *value) {
+  char small[STRTOD_BUFFER];
   const size_t length = (size_t)(stop - start);
-  if (length >= sizeof buffer) return NULL;
-  memcpy(buffer, start, length);
-  buffer[length] = '\0';
-  *value = strtod(buffer, NULL);
+  char *text = length < sizeof small ? small : malloc(length + 1); /* e.g. exact expansions */
+  if (!text) return NULL;
+  memcpy(text, start, length);
+  text[length] = '\0';
+  *value = strtod(text, NULL);
+  if (text != small) free(text);
   return isfinite(*value) ? stop : NULL;
 }
 
 /*
  * Reads the JSON number at [s, end). Returns the first byte after it, or NULL when the text is
- * not a JSON number, is not finite as a double, or is too long to hand to strtod (the caller's
- * slower path then gives the precise answer).
+ * not a JSON number or is not finite as a double (the caller's slower path then gives the
+ * precise answer).
  */
 static inline const char *parse_json_double(const char *s, const char *end, double *value) {
   const char *start = s;
