@@ -36,7 +36,7 @@ from local_lambda.worker import free_port, rie_binary  # noqa: E402
 from payloads import direct_payload, full_precision  # noqa: E402
 
 INIT_REPORT = re.compile(r"INIT REPORT\(durationMs: ([\d.]+)\)")
-RUNTIMES = ("awslambdaric", "runtime_loop")
+RUNTIMES = ("awslambdaric", "loop/http.client", "loop/socket")
 INVOKE_PATH = "/2015-03-31/functions/function/invocations"
 
 
@@ -45,17 +45,20 @@ class Emulator:
 
     def __init__(self, image: LocalImage, runtime: str, handler: str) -> None:
         self._port, api = free_port(), free_port()
+        transport = ""
         if runtime == "awslambdaric":
             command = [*image.python, "-S", "-m", "awslambdaric", handler]
             path = f"{image.task_root}:{image.runtime_dir}"
         else:
             command = [*image.python, "-S", str(BENCH / "runtime_loop.py"), handler]
             path = str(image.task_root)
+        transport = runtime.rpartition("/")[2]
         env = {"PATH": "/usr/bin:/bin", "LAMBDA_TASK_ROOT": str(image.task_root),
                "PYTHONPATH": path, "PYTHONDONTWRITEBYTECODE": "1", "_HANDLER": handler,
                "AWS_LAMBDA_FUNCTION_NAME": "study", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512",
                "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST", "AWS_REGION": "us-east-1",
-               "AWS_EXECUTION_ENV": "AWS_Lambda_Image", "INFERENCE_ENGINE": "compiled"}
+               "AWS_EXECUTION_ENV": "AWS_Lambda_Image", "INFERENCE_ENGINE": "compiled",
+               "RUNTIME_LOOP_TRANSPORT": transport}
         self._process = subprocess.Popen(
             [str(rie_binary()), "--log-level", "info", "--runtime-interface-emulator-address",
              f"127.0.0.1:{self._port}", "--runtime-api-address", f"127.0.0.1:{api}", *command],
@@ -154,30 +157,33 @@ def study(rounds: int, batch_calls: int) -> dict[str, dict[str, list[float]]]:
 
 
 def table(samples: dict[str, dict[str, list[float]]]) -> str:
-    def cell(key: str, metric: str) -> tuple[float, str]:
-        values = samples[key][metric]
-        return statistics.median(values), f"{min(values):.1f}–{max(values):.1f}"
+    def median(key: str, metric: str) -> float:
+        return statistics.median(samples[key][metric])
 
-    lines = [f"{'(local RIE, client-timed, medians; min–max)':<44}{'awslambdaric':>24}"
-             f"{'runtime_loop':>24}{'ratio':>8}"]
+    def spread(key: str, metric: str) -> str:
+        values = samples[key][metric]
+        return f"{min(values):.1f}–{max(values):.1f}"
+
+    lines = ["local RIE, client-timed; medians (min–max over rounds); ratio = awslambdaric / loop",
+             f"{'':<38}" + "".join(f"{r:>24}" for r in RUNTIMES) + f"{'ratios':>16}"]
     rows = [("hello-world INIT (ms)", "hello", "init_ms"),
             ("app INIT (ms)", "app", "init_ms"),
             ("app first answer (ms)", "app", "first_answer_ms"),
             ("app warm single row, round trip (ms)", "app", "warm_single_ms"),
             ("app direct 10k full-precision (ms)", "app", "batch_ms")]
     for label, name, metric in rows:
-        (a, a_range), (b, b_range) = (cell(f"{name} {r}", metric) for r in RUNTIMES)
-        lines.append(f"{label:<44}{a:>10.1f} ({a_range:>11}){b:>10.1f} ({b_range:>11})"
-                     f"{a / b:>7.2f}×")
+        values = [median(f"{name} {r}", metric) for r in RUNTIMES]
+        cells = "".join(f"{v:>10.1f} ({spread(f'{name} {r}', metric):>11})"
+                        for v, r in zip(values, RUNTIMES))
+        ratios = " ".join(f"{values[0] / v:.2f}×" for v in values[1:])
+        lines.append(f"{label:<38}{cells}{ratios:>16}")
     for runtime in RUNTIMES:
         over = [x - y for x, y in zip(samples[f"app {runtime}"]["init_ms"],
                                       samples[f"hello {runtime}"]["init_ms"])]
-        lines.append(f"app INIT over its own hello floor, {runtime}: median "
-                     f"{statistics.median(over):.1f} ms (min–max {min(over):.1f}–{max(over):.1f})")
-    for runtime in RUNTIMES:
-        rate = 10_000 / (statistics.median(samples[f"app {runtime}"]["batch_ms"]) / 1000)
-        lines.append(f"direct 10k full-precision via {runtime}: {rate / 1e6:.2f} M rows/s "
-                     "(round trip through the emulator)")
+        rate = 10_000 / (median(f"app {runtime}", "batch_ms") / 1000)
+        lines.append(f"{runtime}: app INIT over its own hello floor, paired: median "
+                     f"{statistics.median(over):.1f} ms ({min(over):.1f}–{max(over):.1f}); "
+                     f"direct 10k full-precision {rate / 1e6:.2f} M rows/s (round trip)")
     return "\n".join(lines)
 
 
