@@ -21,7 +21,7 @@ import sys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing, json and traceback would cost every cold start their import
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
     from types import ModuleType
     from typing import Any
 
@@ -128,13 +128,14 @@ def raw_batch(module: ModuleType, payload: bytes) -> bytes | None:
     return module.ENCODER.document(module.Shape.INSTANCES, probabilities).encode()
 
 
-def answer(module: ModuleType, payload: bytes, context: Context) -> bytes:
+def answer(module: ModuleType, handler: Callable[[Any, Any], Any], payload: bytes,
+           context: Context) -> bytes:
     fast = raw_batch(module, payload)
     if fast is not None:
         return fast
     import json
 
-    result: Any = module.lambda_handler(json.loads(payload) if payload else {}, context)
+    result = handler(json.loads(payload) if payload else {}, context)
     return result if isinstance(result, bytes) else json.dumps(result).encode()
 
 
@@ -147,8 +148,7 @@ def main(argv: list[str]) -> int:
     sys.path.insert(0, os.environ.get("LAMBDA_TASK_ROOT", "."))
     try:
         module = importlib.import_module(module_name)
-        if function != "lambda_handler":
-            module.lambda_handler = getattr(module, function)
+        handler = getattr(module, function)
     except Exception as error:  # noqa: BLE001 - any init failure is reported, then we exit
         api.request("POST", f"{API}/init/error", error_body(error),
                     {"Lambda-Runtime-Function-Error-Type": "Runtime.ImportModuleError"})
@@ -158,7 +158,7 @@ def main(argv: list[str]) -> int:
         context = Context(headers)
         base = f"{API}/invocation/{context.aws_request_id}"
         try:
-            body = answer(module, payload, context)
+            body = answer(module, handler, payload, context)
         except Exception as error:  # noqa: BLE001 - the handler's error goes to the caller
             api.request("POST", f"{base}/error", error_body(error),
                         {"Lambda-Runtime-Function-Error-Type": "Unhandled"})
