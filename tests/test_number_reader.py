@@ -10,15 +10,20 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import random
+import shutil
 import struct
+import subprocess
 from fractions import Fraction
+from pathlib import Path
 from types import ModuleType
 
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from conftest import engine_env, import_handler_module
+from conftest import APP_DIR, engine_env, import_handler_module
 
 WIDTH = 30  # the demo model's features: a row is 30 numbers
 MIN_BODY_BYTES = 4096
@@ -132,3 +137,28 @@ def test_just_above_and_below_halfway_points(app_module: ModuleType, value: floa
     above = f"{digits}{'0' * zeros}1e{int(exponent) - zeros - 1}"
     below = f"{int(digits) - 1}{'9' * zeros}e{int(exponent) - zeros}"
     assert_bit_exact(app_module, [midpoint, above, below])
+
+
+AARCH64_CC = "aarch64-linux-gnu-gcc"
+QEMU = "qemu-aarch64-static"
+
+
+@pytest.mark.skipif(
+    not (shutil.which(AARCH64_CC) and shutil.which(QEMU)) and not os.environ.get("CI"),
+    reason=f"needs {AARCH64_CC} and {QEMU} (Debian: gcc-aarch64-linux-gnu qemu-user-static)",
+)
+def test_arm64_build_of_the_reader_reads_as_python_under_qemu(tmp_path: Path) -> None:
+    native = APP_DIR / "native"
+    binary = tmp_path / "read_numbers"
+    subprocess.run([AARCH64_CC, "-O2", "-std=c11", "-ffp-contract=off", "-static",
+                    f"-I{native}", str(native / "read_numbers.c"), "-o", str(binary), "-lm"],
+                   check=True)
+    rng = random.Random(7)
+    texts = HARD_NUMBERS + [halfway_after(rng.uniform(0.5, 2.0) * 10.0 ** rng.randint(-300, 300))
+                            for _ in range(500)]
+    texts += [json.dumps(rng.gauss(1.0, 0.01) * 10.0 ** rng.randint(-20, 20)) for _ in range(5000)]
+    printed = subprocess.run([QEMU, str(binary)], input="\n".join(texts) + "\n",
+                             capture_output=True, text=True, check=True).stdout.split()
+    expected = [struct.pack(">d", float(t)).hex() for t in texts]
+    assert [(t, p) for t, p, e in zip(texts, printed, expected) if p != e] == []
+    assert len(printed) == len(texts)
