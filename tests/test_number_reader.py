@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import random
-import shutil
 import struct
 import subprocess
 from fractions import Fraction
@@ -23,7 +21,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from conftest import APP_DIR, engine_env, import_handler_module
+from conftest import (AARCH64_CC, APP_DIR, QEMU, engine_env, import_handler_module,
+                      needs_aarch64_tools)
 
 WIDTH = 30  # the demo model's features: a row is 30 numbers
 MIN_BODY_BYTES = 4096
@@ -139,14 +138,7 @@ def test_just_above_and_below_halfway_points(app_module: ModuleType, value: floa
     assert_bit_exact(app_module, [midpoint, above, below])
 
 
-AARCH64_CC = "aarch64-linux-gnu-gcc"
-QEMU = "qemu-aarch64-static"
-
-
-@pytest.mark.skipif(
-    not (shutil.which(AARCH64_CC) and shutil.which(QEMU)) and not os.environ.get("CI"),
-    reason=f"needs {AARCH64_CC} and {QEMU} (Debian: gcc-aarch64-linux-gnu qemu-user-static)",
-)
+@needs_aarch64_tools
 def test_arm64_build_of_the_reader_reads_as_python_under_qemu(tmp_path: Path) -> None:
     native = APP_DIR / "native"
     binary = tmp_path / "read_numbers"
