@@ -1,4 +1,4 @@
-"""Design study: runtime_loop.py against awslambdaric, both driven by the Runtime Interface Emulator.
+"""Design study: runtime_loop.py against awslambdaric, both driven by the emulator (RIE).
 
 Four execution environments per round, interleaved: the hello-world handler and the compiled
 engine's `app.lambda_handler`, each under `python -S -m awslambdaric` and under
@@ -164,7 +164,8 @@ def table(samples: dict[str, dict[str, list[float]]]) -> str:
         values = samples[key][metric]
         return f"{min(values):.1f}–{max(values):.1f}"
 
-    lines = ["local RIE, client-timed; medians (min–max over rounds); ratio = awslambdaric / loop",
+    lines = ["local RIE, client-timed; medians (min–max over rounds); "
+             "ratio = awslambdaric / loop",
              f"{'':<38}" + "".join(f"{r:>24}" for r in RUNTIMES) + f"{'ratios':>16}"]
     rows = [("hello-world INIT (ms)", "hello", "init_ms"),
             ("app INIT (ms)", "app", "init_ms"),
