@@ -7,8 +7,8 @@ match the metadata stops init with a message that says which file and what to do
 from __future__ import annotations
 
 import json
+import os
 from collections import namedtuple
-from pathlib import Path
 
 try:  # CPython's built-in SHA-256: hashlib would load OpenSSL at every cold start
     from _sha2 import sha256
@@ -16,6 +16,10 @@ except ImportError:  # pragma: no cover - other interpreters
     from hashlib import sha256
 
 from .errors import ArtifactError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    StrPath = str | os.PathLike[str]
 
 METADATA_FILE = "metadata.json"
 RETRAIN_HINT = "run `make model` to (re)train and write the artifacts"
@@ -35,21 +39,22 @@ class ModelBundle(namedtuple("ModelBundle", _FIELDS)):
         return len(self.feature_names)
 
 
-def file_sha256(path: Path) -> str:
+def file_sha256(path: StrPath) -> str:
     digest = sha256()
-    with path.open("rb") as stream:
+    with open(path, "rb") as stream:
         for chunk in iter(lambda: stream.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
 
 
-def load_bundle(model_dir: Path) -> ModelBundle:
-    metadata_path = model_dir / METADATA_FILE
-    if not metadata_path.is_file():
+def load_bundle(model_dir: StrPath) -> ModelBundle:
+    metadata_path = os.path.join(model_dir, METADATA_FILE)
+    if not os.path.isfile(metadata_path):
         raise ArtifactError(f"model metadata not found at {metadata_path}: {RETRAIN_HINT}")
     try:
-        metadata = json.loads(metadata_path.read_text(encoding="utf-8"))
-        model_path = model_dir / metadata["model_file"]
+        with open(metadata_path, encoding="utf-8") as stream:
+            metadata = json.load(stream)
+        model_path = os.path.join(model_dir, metadata["model_file"])
         expected_sha = metadata["model_sha256"]
         classes = tuple(metadata["class_names"])
         bundle = ModelBundle(
@@ -70,7 +75,7 @@ def load_bundle(model_dir: Path) -> ModelBundle:
                             f"{RETRAIN_HINT}") from error
     if len(classes) != 2 or metadata.get("probability_of_class_index") != 1:
         raise ArtifactError(f"{metadata_path} does not describe a binary classifier")
-    if not model_path.is_file():
+    if not os.path.isfile(model_path):
         raise ArtifactError(f"model file not found at {model_path}: {RETRAIN_HINT}")
     actual_sha = file_sha256(model_path)
     if actual_sha != expected_sha:

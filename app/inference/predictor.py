@@ -7,7 +7,8 @@ another model, or for the wrong inputs, fails init instead of answering wrongly.
 
 from __future__ import annotations
 
-import platform
+import os
+import sys
 from array import array
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -42,8 +43,9 @@ class Predictor:
             "model_version": self.bundle.model_version,
             "model_sha256": self.bundle.model_sha256,
             "engine": self.engine.name,
-            "library_versions": {"python": platform.python_version(), **self.engine.versions()},
-            "machine": platform.machine(),
+            # sys and os rather than `platform`, whose import a cold start would pay for
+            "library_versions": {"python": sys.version.split()[0], **self.engine.versions()},
+            "machine": os.uname().machine,
         }
 
     def describe(self) -> dict[str, Any]:

@@ -7,7 +7,6 @@ Threads are pinned so one invocation never fights the Lambda sandbox for cores.
 from __future__ import annotations
 
 from array import array
-from pathlib import Path
 
 import numpy as np
 import xgboost as xgb
@@ -16,7 +15,7 @@ import xgboost as xgb
 class XGBoostEngine:
     name = "xgboost"
 
-    def __init__(self, model_path: Path, num_features: int, threads: int) -> None:
+    def __init__(self, model_path: str, num_features: int, threads: int) -> None:
         self._booster = xgb.Booster(model_file=str(model_path))
         self._booster.set_param({"nthread": threads})
         self._num_features = num_features
