@@ -55,7 +55,7 @@ model: venv
 	  $(if $(FEATURES),--features '$(FEATURES)')
 endif
 
-$(HOST_LIB): $(MODEL_DIR)/metadata.json app/native/*.c app/native/Makefile
+$(HOST_LIB): $(MODEL_DIR)/metadata.json app/native/*.c app/native/*.h app/native/Makefile
 	$(MAKE) -s -C app/native check
 lib: $(HOST_LIB)
 

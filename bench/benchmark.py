@@ -3,9 +3,11 @@
 Everything is measured in the same run, in rounds, and reported as medians with min/max over
 rounds and as ratios against the naive handler (the machine is shared and noisy: absolute
 times move, ratios much less). Warm timings call `lambda_handler` in this process and include
-the runtime client's marshalling of the answer; cold starts go through the local runtime
-(the Runtime Interface Emulator and awslambdaric, a fresh process each time); peak RSS is the
-worker's VmHWM as its REPORT line gives it; runtime size counts the files each image adds.
+the runtime client's marshalling of the answer. Batches come as Function URL events (the body
+a JSON string the handler reads) and as direct invokes (JSON bytes the runtime client decodes
+before the handler sees them: that decode is timed apart), each with the data set's short
+decimals and with full-precision numbers (payloads.py). Cold starts go through the local
+runtime (cold_start.py), beside a hello-world handler's as the floor.
 """
 
 from __future__ import annotations
@@ -26,19 +28,18 @@ sys.path.insert(0, str(ROOT))
 
 from awslambdaric.lambda_runtime_marshaller import LambdaMarshaller  # noqa: E402
 
+from cold_start import cold_starts  # noqa: E402
 from lambda_compare.samples import dataset_rows  # noqa: E402
-from local_lambda.functions import load_functions  # noqa: E402
-from local_lambda.image import build_image, image_name  # noqa: E402
 from local_lambda.inprocess import load_handler_module  # noqa: E402
-from local_lambda.worker import Worker  # noqa: E402
+from payloads import cycled, direct_payload, full_precision, url_event  # noqa: E402
 
 MODEL_DIR = ROOT / "app" / "model"
 STATE = ROOT / ".bench"
 VARIANTS = ("naive", "xgboost", "compiled")
-FUNCTIONS = {"naive": "NaiveFunction", "xgboost": "XGBoostEngineFunction",
-             "compiled": "CompiledEngineFunction"}
 BATCHES = (1, 100, 10_000)
-MARSHAL = LambdaMarshaller().marshal_response
+FULL = 10_000  # rows in the full-precision batches
+RUNTIME = LambdaMarshaller()
+MARSHAL = RUNTIME.marshal_response
 
 
 class Quiet:
@@ -49,11 +50,6 @@ class Quiet:
 
     def flush(self) -> None:
         pass
-
-
-def url_event(rows: list[list[float]]) -> dict[str, Any]:
-    return {"version": "2.0", "requestContext": {"http": {"method": "POST"}},
-            "body": json.dumps({"instances": rows}), "isBase64Encoded": False}
 
 
 def load_variants(model_dir: Path, library: Path, tag: str) -> dict[str, Callable]:
@@ -108,9 +104,13 @@ def warm_single(handlers: dict[str, Callable], event: Any, count: int) -> dict[s
 
 def batch_throughput(handlers: dict[str, Callable], rows: list[list[float]], count: int,
                      sizes: tuple[int, ...] = BATCHES) -> dict[str, Any]:
+    """Function URL events: the short decimals at each size, and a full-precision batch."""
     result: dict[str, Any] = {}
-    for size in sizes:
-        event = url_event([rows[i % len(rows)] for i in range(size)])
+    payloads = [(str(size), cycled(rows, size)) for size in sizes]
+    payloads.append((f"{FULL} full", full_precision(rows, FULL)))
+    for key, batch in payloads:
+        event = url_event(batch)
+        size = len(batch)
         calls = max(3, min(200, 20_000 // size))
         for name, handler in handlers.items():
             timed(handler, event, 2)
@@ -118,51 +118,38 @@ def batch_throughput(handlers: dict[str, Callable], rows: list[list[float]], cou
             def one_round(handler: Callable = handler) -> float:
                 return size / statistics.median(timed(handler, event, calls))
 
-            result.setdefault(name, {})[str(size)] = rounds(one_round, count)
+            result.setdefault(name, {})[key] = rounds(one_round, count)
     return result
 
 
-def cold_starts(count: int, log: Callable[[str], None]) -> dict[str, Any]:
-    specs = load_functions(ROOT / "bench" / "template.yaml")
-    event = (ROOT / "events" / "event-features-positional.json").read_bytes()
-    batch = json.dumps(url_event(dataset_rows(MODEL_DIR / "parity.csv") * 18)).encode()
-    result = {}
-    for variant, function in FUNCTIONS.items():
-        spec = specs[function]
-        image = build_image(spec.dockerfile, spec.build_args,
-                            image_name(spec.build_args, spec.docker_context),
-                            context=spec.docker_context, log=log)
-        first_answers, inits, peaks = [], [], []
-        for _ in range(count):
-            started = time.perf_counter()
-            worker = Worker(spec, image)
-            try:
-                outcome = worker.invoke(event)
-                first_answers.append((time.perf_counter() - started) * 1000)
-                inits.append(outcome.report.init_duration_ms or 0.0)
-                for _ in range(20):
-                    worker.invoke(event)
-                warm_peak = worker.peak_rss_mb()
-                worker.invoke(batch)
-                peaks.append((warm_peak, worker.peak_rss_mb()))
-            finally:
-                worker.stop()
-        result[variant] = {
-            "first_response_ms": _spread(first_answers),
-            "init_duration_ms": _spread(inits),
-            "peak_rss_warm_mb": max(p[0] for p in peaks),
-            "peak_rss_after_10k_batch_mb": max(p[1] for p in peaks),
-            "runtime_files_mb": _tree_mb(image.task_root),
-        }
+def direct_path(handlers: dict[str, Callable], rows: list[list[float]], count: int
+                ) -> dict[str, Any]:
+    """Direct invokes: the runtime client's decode of the payload, then the handler's part.
+
+    A batch sent as the Function URL event's shape (body a JSON string) is decoded by the
+    runtime client as one string, and its numbers are read by our C reader.
+    """
+    result: dict[str, Any] = {}
+    full = full_precision(rows, FULL)
+    payloads = (("short", direct_payload(cycled(rows, FULL))), ("full", direct_payload(full)),
+                # the Function URL event's shape sent as a direct invoke: the batch is one string
+                ("full as body", json.dumps(url_event(full)).encode()))
+    for precision, payload in payloads:
+        for name, handler in handlers.items():
+            samples: dict[str, list[float]] = {"decode_ms": [], "ours_ms": [], "rows_per_s": []}
+            for _ in range(count + 1):  # the first round warms up
+                started = time.perf_counter()
+                event = RUNTIME.unmarshal_request(payload)
+                decoded = time.perf_counter()
+                MARSHAL(handler(event, None))
+                done = time.perf_counter()
+                samples["decode_ms"].append((decoded - started) * 1000)
+                samples["ours_ms"].append((done - decoded) * 1000)
+                samples["rows_per_s"].append(FULL / (done - started))
+            result.setdefault(name, {})[precision] = {
+                k: {"median": statistics.median(v[1:]), "min": min(v[1:]), "max": max(v[1:])}
+                for k, v in samples.items()}
     return result
-
-
-def _spread(values: list[float]) -> dict[str, float]:
-    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
-
-
-def _tree_mb(root: Path) -> float:
-    return sum(p.stat().st_size for p in root.rglob("*") if p.is_file()) / 1e6
 
 
 def large_model(rows: list[list[float]], count: int, log: Callable[[str], None]
@@ -204,16 +191,31 @@ def table(report: dict[str, Any]) -> str:
     warm = report["warm_single"]
     spread("warm single row p50 (µs)", {v: warm[v]["p50_us"] for v in VARIANTS}, "")
     row("warm single row p99 (µs)", {v: warm[v]["p99_us"] for v in VARIANTS}, "")
-    for size in BATCHES:
-        spread(f"batch {size:>6} rows: rows/s (thousands)",
-               {v: {k: x / 1000 for k, x in report["batch"][v][str(size)].items()}
+    for key in [str(size) for size in BATCHES] + [f"{FULL} full"]:
+        label = f"URL batch {key:>6} rows" if key.isdigit() else f"URL {FULL} full-precision"
+        spread(f"{label}: rows/s (thousands)",
+               {v: {k: x / 1000 for k, x in report["batch"][v][key].items()}
                 for v in VARIANTS}, "", higher_is_better=True)
+    for precision in report["direct"]["compiled"]:
+        direct = report["direct"]
+        spread(f"direct {FULL} {precision}: rows/s (k)",
+               {v: {k: x / 1000 for k, x in direct[v][precision]["rows_per_s"].items()}
+                for v in VARIANTS}, "", higher_is_better=True)
+        spread("   of it: runtime client's decode (ms)",
+               {v: direct[v][precision]["decode_ms"] for v in VARIANTS}, "")
+        spread("   of it: handler + marshal (ms)",
+               {v: direct[v][precision]["ours_ms"] for v in VARIANTS}, "")
     if "cold" in report:
         cold = report["cold"]
         spread("cold start: first response (ms)",
                {v: cold[v]["first_response_ms"] for v in VARIANTS}, "")
         spread("cold start: Init Duration (ms)", {v: cold[v]["init_duration_ms"] for v in VARIANTS},
                "")
+        hello = cold["hello"]["init_duration_ms"]
+        lines.append(f"{'   hello-world floor (ms)':<40}{hello['median']:>16.1f}   "
+                     f"(min–max {hello['min']:.1f}–{hello['max']:.1f}, same rounds)")
+        over = cold["init_over_floor_ms"]
+        spread("   Init over the floor, paired (ms)", {v: over[v] for v in VARIANTS}, "")
         row("peak RSS, warm (MB)", {v: cold[v]["peak_rss_warm_mb"] for v in VARIANTS}, "",
             digits=0)
         row("peak RSS after a 10k-row batch (MB)",
@@ -237,11 +239,11 @@ def crossover_note(report: dict[str, Any]) -> str:
     for label, part in (("100-tree", report), ("1000-tree", report.get("large_model"))):
         if not part:
             continue
-        for size in BATCHES:
-            xgb = part["batch"]["xgboost"][str(size)]["median"]
-            compiled = part["batch"]["compiled"][str(size)]["median"]
+        for size in part["batch"]["compiled"]:
+            xgb = part["batch"]["xgboost"][size]["median"]
+            compiled = part["batch"]["compiled"][size]["median"]
             if xgb > compiled:
-                notes.append(f"{label} model, {size}-row batches: the xgboost engine is faster "
+                notes.append(f"{label} model, batches of {size} rows: the xgboost engine is faster "
                              f"({xgb / compiled:.2f}×)")
     return "; ".join(notes) or "the compiled engine is faster at every size measured"
 
@@ -249,7 +251,7 @@ def crossover_note(report: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--cold-starts", type=int, default=5)
+    parser.add_argument("--cold-starts", type=int, default=9)
     parser.add_argument("--skip-cold", action="store_true", help="no local-runtime cold starts")
     parser.add_argument("--skip-large", action="store_true", help="no 1000-tree model")
     parser.add_argument("--json", type=Path, default=ROOT / "results" / "bench.json")
@@ -267,9 +269,11 @@ def main(argv: list[str] | None = None) -> int:
     report["warm_single"] = warm_single(handlers, single, args.rounds)
     log("batches")
     report["batch"] = batch_throughput(handlers, rows, args.rounds)
+    log("direct-invoke batches")
+    report["direct"] = direct_path(handlers, rows, args.rounds)
     if not args.skip_cold:
         log("cold starts through the local runtime")
-        report["cold"] = cold_starts(args.cold_starts, log)
+        report["cold"] = cold_starts(ROOT, rows, args.cold_starts, log)
     if not args.skip_large:
         report["large_model"] = large_model(rows, args.rounds, log)
     report["crossover"] = crossover_note(report)

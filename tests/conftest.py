@@ -7,7 +7,9 @@ real artifacts and load `app/app.py` exactly as the Lambda runtime would (module
 from __future__ import annotations
 
 import json
+import os
 import platform
+import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +25,13 @@ EVENTS_DIR = ROOT / "events"
 BAD_EVENTS_DIR = EVENTS_DIR / "bad"
 HOST_LIBRARY = APP_DIR / "native" / "build" / platform.machine() / "libmodel.so"
 ENGINES = ("compiled", "xgboost")
+AARCH64_CC = "aarch64-linux-gnu-gcc"
+QEMU = "qemu-aarch64-static"
+# CI installs both; elsewhere the aarch64 builds are skipped with the reason.
+needs_aarch64_tools = pytest.mark.skipif(
+    not (shutil.which(AARCH64_CC) and shutil.which(QEMU)) and not os.environ.get("CI"),
+    reason=f"needs {AARCH64_CC} and {QEMU} (Debian: gcc-aarch64-linux-gnu qemu-user-static)",
+)
 
 if str(APP_DIR) not in sys.path:
     sys.path.insert(0, str(APP_DIR))

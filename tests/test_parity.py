@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import platform
 import shutil
 import subprocess
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import APP_DIR, MODEL_DIR, read_parity
+from conftest import AARCH64_CC, APP_DIR, MODEL_DIR, QEMU, needs_aarch64_tools, read_parity
 from inference.predictor import Predictor
 from inference.settings import Settings
 from conftest import engine_env
@@ -47,14 +46,7 @@ def test_host_build_of_the_model_library_passes_the_parity_check(tmp_path: Path)
     assert f"arch={platform.machine()} rows=569" in printed and printed.rstrip().endswith("OK")
 
 
-AARCH64_CC = "aarch64-linux-gnu-gcc"
-QEMU = "qemu-aarch64-static"
-
-
-@pytest.mark.skipif(
-    not (shutil.which(AARCH64_CC) and shutil.which(QEMU)) and not os.environ.get("CI"),
-    reason=f"needs {AARCH64_CC} and {QEMU} (Debian: gcc-aarch64-linux-gnu qemu-user-static)",
-)
+@needs_aarch64_tools
 def test_arm64_build_matches_xgboost_under_qemu(tmp_path: Path) -> None:
     printed = build_and_check(tmp_path, AARCH64_CC, "aarch64",
                               run=f"{QEMU} -L /usr/aarch64-linux-gnu")

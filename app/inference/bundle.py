@@ -9,7 +9,7 @@ the metadata here, never from code.
 from __future__ import annotations
 
 import json
-from pathlib import Path
+import os
 
 try:  # CPython's built-in SHA-256: hashlib would load OpenSSL at every cold start
     from _sha2 import sha256
@@ -21,6 +21,8 @@ from .errors import ArtifactError
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
+
+    StrPath = str | os.PathLike[str]
 
 METADATA_FILE = "metadata.json"
 RETRAIN_HINT = "run `make model` (or `make model MODEL=...`) to write the artifacts"
@@ -38,12 +40,12 @@ class ModelBundle:
                  "flat_result_field", "absolute_tolerance", "tolerance", "self_check_rows",
                  "self_check_outputs", "metadata")
 
-    def __init__(self, model_dir: Path, metadata: dict[str, Any]) -> None:
+    def __init__(self, model_dir: str, metadata: dict[str, Any]) -> None:
         """Reads `metadata` (schema 2); a missing or mistyped key raises KeyError/TypeError/
         ValueError, which `load_bundle` turns into an ArtifactError."""
         self.model_dir = model_dir
         self.metadata = metadata
-        self.model_path: Path = model_dir / str(metadata["model_file"])
+        self.model_path = os.path.join(model_dir, str(metadata["model_file"]))
         self.model_version = str(metadata["model_version"])
         self.model_sha256 = str(metadata["model_sha256"])
         self.objective = str(metadata["objective"])
@@ -80,25 +82,28 @@ class ModelBundle:
         return self.output_kind in ("binary", "multiclass")
 
 
-def file_sha256(path: Path) -> str:
+def file_sha256(path: StrPath) -> str:
     digest = sha256()
-    with path.open("rb") as stream:
+    with open(path, "rb") as stream:
         for chunk in iter(lambda: stream.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
 
 
-def load_bundle(model_dir: Path) -> ModelBundle:
-    metadata_path = model_dir / METADATA_FILE
-    if not metadata_path.is_file():
+def load_bundle(model_dir: StrPath) -> ModelBundle:
+    model_dir = os.fspath(model_dir)
+    metadata_path = os.path.join(model_dir, METADATA_FILE)
+    if not os.path.isfile(metadata_path):
         raise ArtifactError(f"model metadata not found at {metadata_path}: {RETRAIN_HINT}")
     try:
-        bundle = ModelBundle(model_dir, json.loads(metadata_path.read_text(encoding="utf-8")))
+        with open(metadata_path, encoding="utf-8") as stream:
+            metadata = json.load(stream)
+        bundle = ModelBundle(model_dir, metadata)
     except (ValueError, KeyError, TypeError, AttributeError) as error:
         raise ArtifactError(f"model metadata {metadata_path} is unreadable ({error!r}): "
                             f"{RETRAIN_HINT}") from error
     _check_consistent(bundle, metadata_path)
-    if not bundle.model_path.is_file():
+    if not os.path.isfile(bundle.model_path):
         raise ArtifactError(f"model file not found at {bundle.model_path}: {RETRAIN_HINT}")
     actual_sha = file_sha256(bundle.model_path)
     if actual_sha != bundle.model_sha256:
@@ -110,7 +115,7 @@ def load_bundle(model_dir: Path) -> ModelBundle:
     return bundle
 
 
-def _check_consistent(bundle: ModelBundle, metadata_path: Path) -> None:
+def _check_consistent(bundle: ModelBundle, metadata_path: str) -> None:
     """The shapes the encoders rely on, checked once so a request never finds them wrong."""
     problem = None
     kind, classes = bundle.output_kind, len(bundle.class_names)

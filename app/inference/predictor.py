@@ -8,7 +8,8 @@ The engine's optional JSON fast paths are reached through here too.
 
 from __future__ import annotations
 
-import platform
+import os
+import sys
 from array import array
 
 from .bundle import ModelBundle, load_bundle
@@ -52,8 +53,9 @@ class Predictor:
             "model_version": self.bundle.model_version,
             "model_sha256": self.bundle.model_sha256,
             "engine": self.engine.name,
-            "library_versions": {"python": platform.python_version(), **self.engine.versions()},
-            "machine": platform.machine(),
+            # sys and os rather than `platform`, whose import a cold start would pay for
+            "library_versions": {"python": sys.version.split()[0], **self.engine.versions()},
+            "machine": os.uname().machine,
         }
 
     def describe(self) -> dict[str, Any]:

@@ -2,10 +2,10 @@
  * JSON in and out for large batches, so a 10,000-row request costs milliseconds.
  *
  * parse_instances() reads exactly {"instances": [[n, ...], ...]} with rows of the model's
- * width of numbers or null (missing: NaN) into doubles. It is deliberately narrow: anything
- * else (named rows, bad numbers, wrong widths, extra keys, non-finite values) returns
- * NOT_HANDLED and the caller falls back to the Python path, which gives the precise error
- * or answer.
+ * width of numbers or null (a missing value: NaN) into doubles, each number correctly rounded
+ * as Python's float() rounds it (parse_double.h). It is deliberately narrow: anything else
+ * (named rows, bad numbers, wrong widths, extra keys, non-finite values) returns NOT_HANDLED
+ * and the caller falls back to the Python path, which gives the precise error or answer.
  *
  * encode_predictions() writes the predictions array into a buffer of a given capacity and
  * never past it; encode_predictions_capacity() says how much it needs. The Python encoder
@@ -16,64 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NOT_HANDLED 1
+#include "parse_double.h" /* header-only: inlined into the reader loop */
 
-static const double POW10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                               1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-                               1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+#define NOT_HANDLED 1
 
 static const char *skip_ws(const char *s, const char *end) {
   while (s < end && (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')) ++s;
   return s;
-}
-
-/* One JSON number; exact fast path (Clinger) or strtod. NULL when not a JSON number. */
-static const char *parse_number(const char *s, const char *end, double *value) {
-  const char *start = s;
-  const int negative = (s < end && *s == '-');
-  s += negative;
-  if (s >= end || (unsigned)(*s - '0') > 9) return NULL;
-  uint64_t mantissa = 0;
-  int digits = 0, exponent = 0;
-  if (*s == '0') {
-    ++s;
-  } else {
-    const char *first = s;
-    while (s < end && (unsigned)(*s - '0') <= 9) mantissa = mantissa * 10 + (uint64_t)(*s++ - '0');
-    digits = (int)(s - first);
-  }
-  if (s < end && *s == '.') {
-    const char *first = ++s;
-    while (s < end && (unsigned)(*s - '0') <= 9) mantissa = mantissa * 10 + (uint64_t)(*s++ - '0');
-    if (s == first) return NULL;
-    exponent = -(int)(s - first);
-    digits += (int)(s - first);
-  }
-  if (s < end && (*s == 'e' || *s == 'E')) {
-    ++s;
-    int sign = 1, e = 0;
-    if (s < end && (*s == '+' || *s == '-')) sign = (*s == '-') ? -1 : 1, ++s;
-    if (s >= end || (unsigned)(*s - '0') > 9) return NULL;
-    while (s < end && (unsigned)(*s - '0') <= 9) {
-      if (e < 100000) e = e * 10 + (*s - '0');
-      ++s;
-    }
-    exponent += sign * e;
-  }
-  /* Up to 15 digits (leading zeros included) the mantissa is exact; so is 10^|e| <= 10^22. */
-  if (digits <= 15 && exponent >= -22 && exponent <= 22) {
-    const double m = (double)mantissa;
-    *value = exponent < 0 ? m / POW10[-exponent] : m * POW10[exponent];
-    if (negative) *value = -*value;
-    return s;
-  }
-  char buffer[512];
-  const size_t length = (size_t)(s - start);
-  if (length >= sizeof buffer) return NULL;
-  memcpy(buffer, start, length);
-  buffer[length] = '\0';
-  *value = strtod(buffer, NULL);
-  return isfinite(*value) ? s : NULL;
 }
 
 int64_t parse_instances(const char *body, int64_t length, int32_t n_features, double *out,
@@ -100,7 +49,7 @@ int64_t parse_instances(const char *body, int64_t length, int32_t n_features, do
         row[j] = NAN;
         s += 4;
       } else {
-        s = parse_number(s, end, &row[j]);
+        s = parse_json_double(s, end, &row[j]);
         if (!s) return NOT_HANDLED;
       }
       s = skip_ws(s, end);

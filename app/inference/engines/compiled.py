@@ -8,8 +8,8 @@ batches are read and binary predictions written in C too (json_io.c).
 from __future__ import annotations
 
 import ctypes
+import os
 from array import array
-from pathlib import Path
 
 from ..errors import ArtifactError, InternalError
 from . import Engine
@@ -21,8 +21,8 @@ _ENCODE_REFUSALS = {-1: "the output buffer is too small", -2: "a probability is 
 class CompiledEngine(Engine):
     name = "compiled"
 
-    def __init__(self, library_path: Path, num_features: int, num_outputs: int) -> None:
-        if not library_path.is_file():
+    def __init__(self, library_path: str, num_features: int, num_outputs: int) -> None:
+        if not os.path.isfile(library_path):
             raise ArtifactError(
                 f"compiled model library not found at {library_path}: build it with "
                 "`make -C app/native` (the image build does this for its own architecture)"

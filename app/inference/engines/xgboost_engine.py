@@ -7,7 +7,6 @@ Threads are pinned so one invocation never fights the Lambda sandbox for cores.
 from __future__ import annotations
 
 from array import array
-from pathlib import Path
 
 import numpy as np
 import xgboost as xgb
@@ -18,8 +17,8 @@ from . import Engine
 class XGBoostEngine(Engine):
     name = "xgboost"
 
-    def __init__(self, model_path: Path, num_features: int, threads: int, objective: str) -> None:
-        self._booster = xgb.Booster(model_file=str(model_path))
+    def __init__(self, model_path: str, num_features: int, threads: int, objective: str) -> None:
+        self._booster = xgb.Booster(model_file=model_path)
         params: dict[str, object] = {"nthread": threads}
         if objective == "multi:softmax":
             # Its prediction is the class index; the class probabilities, which the compiled
