@@ -20,7 +20,8 @@ def cycled(rows: list[list[float]], count: int) -> list[list[float]]:
 
 def full_precision(rows: list[list[float]], count: int, seed: int = SEED) -> list[list[float]]:
     rng = random.Random(seed)
-    return [[value * rng.gauss(1.0, 0.01) for value in row] for row in cycled(rows, count)]
+    return [[None if value is None else value * rng.gauss(1.0, 0.01) for value in row]
+            for row in cycled(rows, count)]
 
 
 def url_event(rows: list[list[float]]) -> dict[str, Any]:

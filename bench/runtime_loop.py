@@ -124,8 +124,8 @@ def raw_batch(module: ModuleType, payload: bytes) -> bytes | None:
     if parsed is None:
         return None
     values, rows = parsed
-    probabilities = module.PREDICTOR.predict_proba(values, rows)
-    return module.ENCODER.document(module.Shape.INSTANCES, probabilities).encode()
+    outputs = module.PREDICTOR.predict(values, rows)
+    return module.ENCODER.document(module.Shape.INSTANCES, outputs).encode()
 
 
 def answer(module: ModuleType, handler: Callable[[Any, Any], Any], payload: bytes,

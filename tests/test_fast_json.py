@@ -22,13 +22,13 @@ def app_module():
 
 
 def parse_both(module, body: str):
-    """(fast, slow): each a (values, n) pair or an error code."""
+    """(fast, slow): each a (values, n) pair (None for a missing value) or an error code."""
     event = {"requestContext": {"http": {"method": "POST"}}, "body": body}
     results = []
     for parser in (module.FAST_PARSER, None):
         try:
             request = parse_request(event, Transport.HTTP, module.SCHEMA, module.LIMITS, parser)
-            results.append((list(request.values), request.n_rows))
+            results.append(([None if v != v else v for v in request.values], request.n_rows))
         except RequestError as error:
             results.append(error.code)
     return results
@@ -36,7 +36,8 @@ def parse_both(module, body: str):
 
 number = st.one_of(st.floats(allow_nan=False, allow_infinity=False, width=64),
                    st.integers(-10**20, 10**20),
-                   st.sampled_from(["0", "-0", "1e400", "1E5", "00", "1.", "-.5", "0.1e-2"]))
+                   st.sampled_from(["0", "-0", "1e400", "1E5", "00", "1.", "-.5", "0.1e-2", "null",
+                                    "nul", "nulls", "None"]))
 
 
 def render_row(values) -> str:
@@ -53,6 +54,15 @@ def test_fast_and_python_parsers_agree_on_any_batch_body(app_module, rows, paddi
     body += " " * max(0, FAST_PATH_MIN_BYTES - len(body) + padding)  # reach the fast path
     fast, slow = parse_both(app_module, body)
     assert fast == slow
+
+
+def test_the_fast_reader_takes_null_as_a_missing_value(app_module) -> None:
+    row = ["null" if i % 7 == 0 else "1.5" for i in range(30)]
+    body = '{"instances": [' + ",".join([render_row(row)] * 3) + "]}"
+    body += " " * FAST_PATH_MIN_BYTES
+    assert app_module.FAST_PARSER(body.encode(), 10) is not None  # taken by the C reader
+    fast, slow = parse_both(app_module, body)
+    assert fast == slow and fast[0][:8] == [None, 1.5, 1.5, 1.5, 1.5, 1.5, 1.5, None]
 
 
 @pytest.mark.parametrize("body", [
