@@ -39,9 +39,9 @@ class Transport(Enum):
 
 def transport_of(event: Any) -> Transport:
     """HTTP when the event is a proxy event (it has a requestContext and an HTTP method)."""
-    if isinstance(event, dict) and isinstance(event.get("requestContext"), dict):
-        if "httpMethod" in event or isinstance(event["requestContext"].get("http"), dict):
-            return Transport.HTTP
+    if (isinstance(event, dict) and isinstance(event.get("requestContext"), dict)
+            and ("httpMethod" in event or isinstance(event["requestContext"].get("http"), dict))):
+        return Transport.HTTP
     return Transport.DIRECT
 
 

@@ -12,7 +12,7 @@ import json
 import os
 
 try:  # CPython's built-in SHA-256: hashlib would load OpenSSL at every cold start
-    from _sha2 import sha256
+    from _sha2 import sha256  # type: ignore[import-not-found]  # CPython's, without a stub
 except ImportError:  # pragma: no cover - other interpreters
     from hashlib import sha256
 
@@ -34,11 +34,11 @@ class ModelBundle:
     """The verified artifacts: paths, version, checksum, what the model outputs, names,
     aliases, class codes, the parity criterion and the self-check rows."""
 
-    __slots__ = ("model_dir", "model_path", "model_version", "model_sha256", "objective",
-                 "output_kind", "output_values", "num_outputs", "feature_names",
-                 "feature_aliases", "class_names", "class_codes", "threshold",
-                 "flat_result_field", "absolute_tolerance", "tolerance", "self_check_rows",
-                 "self_check_outputs", "metadata")
+    __slots__ = ("absolute_tolerance", "class_codes", "class_names", "feature_aliases",
+                 "feature_names", "flat_result_field", "metadata", "model_dir", "model_path",
+                 "model_sha256", "model_version", "num_outputs", "objective", "output_kind",
+                 "output_values", "self_check_outputs", "self_check_rows", "threshold",
+                 "tolerance")
 
     def __init__(self, model_dir: str, metadata: dict[str, Any]) -> None:
         """Reads `metadata` (schema 2); a missing or mistyped key raises KeyError/TypeError/

@@ -50,9 +50,9 @@ class FeatureSchema:
                  aliases: Mapping[str, Mapping[str, str]] | None = None) -> None:
         self.feature_names = tuple(feature_names)
         self.size = len(self.feature_names)
-        self._schemes = {MODEL_NAMES: self.feature_names}
-        for scheme, names in (aliases or {}).items():
-            self._schemes[scheme] = tuple(names.get(name, name) for name in self.feature_names)
+        self._schemes: dict[str, tuple[str, ...]] = {MODEL_NAMES: self.feature_names}
+        for scheme, alias_of in (aliases or {}).items():
+            self._schemes[scheme] = tuple(alias_of.get(name, name) for name in self.feature_names)
         self._lookup: dict[str, tuple[int, str]] = {}
         for scheme, names in reversed(self._schemes.items()):  # the model's own names win
             for index, name in enumerate(names):
@@ -103,7 +103,7 @@ class FeatureSchema:
             for position, value in enumerate(row):
                 _check_number(value, row_index, self.feature_names[position])
             given = frozenset(i for i, value in enumerate(row) if value is None)
-            row = [_NAN if value is None else value for value in row]
+            row = [_NAN if value is None else value for value in row]  # NaN: missing
         start = len(out)
         try:
             out.extend(row)
@@ -115,14 +115,14 @@ class FeatureSchema:
 
     def _append_mapping(self, out: array, row: Mapping[str, Any], row_index: int) -> None:
         if len(row) == self.size:
-            first = self._lookup.get(next(iter(row)))
-            if first is not None:
+            found = self._lookup.get(next(iter(row)))
+            if found is not None:
                 try:
-                    values = self._getters[first[1]](row)
+                    in_order = self._getters[found[1]](row)
                 except KeyError:
                     pass  # not all in one scheme: the checks below say what is wrong
                 else:
-                    self._append_sequence(out, values, row_index)
+                    self._append_sequence(out, in_order, row_index)
                     return
         unknown = [key for key in row if key not in self._lookup]
         if unknown:
@@ -136,11 +136,11 @@ class FeatureSchema:
         for key, value in row.items():
             index, scheme = self._lookup[key]
             if values[index] is not _ABSENT:
-                first = next(k for k in row if self._lookup[k][0] == index and k != key)
+                earlier = next(k for k in row if self._lookup[k][0] == index and k != key)
                 raise DuplicateFeature(
                     f"row {row_index} gives feature {self.feature_names[index]!r} twice, as "
-                    f"{first!r} and {key!r}",
-                    row=row_index, names=[first, key],
+                    f"{earlier!r} and {key!r}",
+                    row=row_index, names=[earlier, key],
                 )
             schemes.add(scheme)
             values[index] = value

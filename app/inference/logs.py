@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 import sys
+
+from .jsontext import json_string
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, TextIO
-
-from .jsontext import json_string
 
 
 class RequestLog:

@@ -16,10 +16,6 @@ from array import array
 from collections.abc import Callable
 from enum import Enum
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import Any
-
 from .errors import (
     BatchTooLarge,
     DuplicateKey,
@@ -32,6 +28,10 @@ from .errors import (
     quoted,
 )
 from .features import FeatureSchema
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 SHAPES_HINT = ('expected {"features": {...} | [...]}, {"instances": [...]}, '
                'an object of all feature names, or {"action": "describe"}')
@@ -57,7 +57,7 @@ class Limits:
 class PredictionRequest:
     """What to do: the shape asked for and its rows, flat and row-major (NaN: missing)."""
 
-    __slots__ = ("shape", "values", "n_rows")
+    __slots__ = ("n_rows", "shape", "values")
 
     def __init__(self, shape: Shape, values: array, n_rows: int) -> None:
         self.shape = shape
@@ -189,7 +189,12 @@ def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result = dict(pairs)
     if len(result) != len(pairs):
         seen: set[str] = set()
-        repeated = next(key for key, _ in pairs if key in seen or seen.add(key))
+        repeated = ""
+        for key, _ in pairs:
+            if key in seen:
+                repeated = key
+                break
+            seen.add(key)
         raise DuplicateKey(f"the JSON object repeats the key {quoted(repeated)}; each key once",
                            key=repeated)
     return result

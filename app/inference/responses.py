@@ -76,9 +76,10 @@ class _BinaryProbabilities(_Rows):
         self._threshold = float(predictor.bundle.threshold or 0.0)
         negative, positive = self._names_json
         self._c_args = (negative.encode(), positive.encode())
-        probabilities = '"probabilities":{%s:%%d.%%09d,%s:%%d.%%09d}}' % (negative, positive)
-        self._rows = ('{"label":%s,"class_index":0,%s' % (negative, probabilities),
-                      '{"label":%s,"class_index":1,%s' % (positive, probabilities))
+        # Row templates, filled with %-formatting: the fastest way to write a row in Python.
+        probabilities = f'"probabilities":{{{negative}:%d.%09d,{positive}:%d.%09d}}}}'
+        self._rows = (f'{{"label":{negative},"class_index":0,{probabilities}',
+                      f'{{"label":{positive},"class_index":1,{probabilities}')
 
     def predictions(self, outputs: array) -> str:
         if len(outputs) >= C_ENCODER_MIN_ROWS:
@@ -114,8 +115,7 @@ class _BinaryDecisions(_Rows):
         for value in outputs:
             index = int(value >= self._threshold)
             margin = ',"margin":' + number(value) if self._with_margin else ""
-            parts.append('{"label":%s,"class_index":%d%s}' % (self._names_json[index], index,
-                                                               margin))
+            parts.append(f'{{"label":{self._names_json[index]},"class_index":{index}{margin}}}')
         return "[" + ",".join(parts) + "]"
 
     def first_class(self, outputs: array) -> int | None:
@@ -128,10 +128,10 @@ class _Multiclass(_Rows):
         for start in range(0, len(outputs), width):
             row = outputs[start:start + width]
             index = _arg_max(row)
-            shown = ",".join("%s:%d.%09d" % (name, *divmod(fixed9(p), SCALE))
-                             for name, p in zip(names, row))
-            parts.append('{"label":%s,"class_index":%d,"probabilities":{%s}}'
-                         % (names[index], index, shown))
+            shown = ",".join(f"{name}:{units // SCALE}.{units % SCALE:09d}"
+                             for name, units in zip(names, map(fixed9, row), strict=True))
+            parts.append(f'{{"label":{names[index]},"class_index":{index},'
+                         f'"probabilities":{{{shown}}}}}')
         return "[" + ",".join(parts) + "]"
 
     def first_class(self, outputs: array) -> int | None:
@@ -146,8 +146,8 @@ class _Values(_Rows):
         self._key = "score" if predictor.bundle.output_kind == "ranking" else "value"
 
     def python_predictions(self, outputs: array) -> str:
-        row = '{"%s":%%s}' % self._key
-        return "[" + ",".join(row % number(value) for value in outputs) + "]"
+        key = f'{{"{self._key}":'
+        return "[" + ",".join(key + number(value) + "}" for value in outputs) + "]"
 
 
 def _arg_max(row: array) -> int:

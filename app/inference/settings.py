@@ -8,7 +8,6 @@ start several milliseconds.
 from __future__ import annotations
 
 import os
-from collections import namedtuple
 from collections.abc import Mapping
 
 ENGINES = ("compiled", "xgboost")
@@ -18,13 +17,23 @@ DEFAULT_MAX_REQUEST_BYTES = 6 * 1024 * 1024
 DEFAULT_MAX_BATCH_ROWS = 10_000
 
 
-_FIELDS = "engine model_dir library_path max_batch_rows max_request_bytes xgboost_threads"
+class Settings:
+    """engine, model_dir, library_path, max_batch_rows, max_request_bytes, xgboost_threads.
 
+    A plain class with slots: a dataclass would import `inspect` at every cold start, and a
+    namedtuple built from a string is invisible to the type checker."""
 
-class Settings(namedtuple("Settings", _FIELDS)):
-    """engine, model_dir, library_path, max_batch_rows, max_request_bytes, xgboost_threads."""
+    __slots__ = ("engine", "library_path", "max_batch_rows", "max_request_bytes", "model_dir",
+                 "xgboost_threads")
 
-    __slots__ = ()
+    def __init__(self, engine: str, model_dir: str, library_path: str, max_batch_rows: int,
+                 max_request_bytes: int, xgboost_threads: int) -> None:
+        self.engine = engine
+        self.model_dir = model_dir
+        self.library_path = library_path
+        self.max_batch_rows = max_batch_rows
+        self.max_request_bytes = max_request_bytes
+        self.xgboost_threads = xgboost_threads
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -80,7 +80,7 @@ class CompiledEngine(Engine):
         return out
 
     def parse_instances(self, body: bytes, max_rows: int) -> tuple[array, int] | None:
-        """`{"instances": [[numbers or null]...]}` straight into doubles, or None for anything else."""
+        """`{"instances": [[numbers or null]...]}` straight into doubles; None for anything else."""
         capacity = min(max_rows, len(body) // (2 * self._num_features) + 1)
         values = array("d", bytes(8 * capacity * self._num_features))
         rows = ctypes.c_int64(0)
