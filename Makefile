@@ -55,11 +55,19 @@ model: venv
 	  $(if $(FEATURES),--features '$(FEATURES)')
 endif
 
-$(HOST_LIB): $(MODEL_DIR)/metadata.json app/native/*.c app/native/*.h app/native/Makefile
+# What demo, start-lambda, invoke, compare and bench serve: app/model/ as it is, trained or
+# imported (the demo is trained only when there is none; `make model` restores it).
+.PHONY: artifacts
+artifacts: venv
+	@test -f $(MODEL_DIR)/metadata.json || $(MAKE) --no-print-directory model
+
+# Rebuilt when the model's C source changes, whichever model wrote it.
+$(HOST_LIB): $(wildcard $(MODEL_DIR)/c/main.c) app/native/*.c app/native/*.h app/native/Makefile \
+             | artifacts
 	$(MAKE) -s -C app/native check
 lib: $(HOST_LIB)
 
-demo: venv model
+demo: venv artifacts
 	$(PY) tools/demo.py
 
 test: venv scanner model lib
@@ -73,20 +81,20 @@ FUNCTION ?= XGBoostInferenceArm64Function
 EVENT ?= events/event.json
 .PHONY: start-lambda invoke
 EMULATE_ARM64 ?=
-start-lambda: venv model
+start-lambda: venv artifacts
 	$(PY) -m local_lambda $(if $(EMULATE_ARM64),--emulate-arm64) start-lambda --port $(PORT)
 
 # Through a running `make start-lambda` on PORT when there is one; else starts the function.
-invoke: venv model
+invoke: venv artifacts
 	$(PY) tools/invoke.py $(FUNCTION) --event $(EVENT) --port $(PORT)
 
 # The compare tool with the project's environment: make compare ARGS='--endpoint-url ...'
 .PHONY: compare
-compare: venv model
+compare: venv artifacts
 	$(PY) invoke_x86_64_arm64_lambdas.py $(ARGS)
 
 .PHONY: bench
-bench: venv model
+bench: venv artifacts
 	$(PY) bench/benchmark.py
 
 # libFuzzer + ASan + UBSan on the C reader, predictor and writer; atheris on lambda_handler.

@@ -117,5 +117,9 @@ class Invoker:
             return
         predictions = document.get("predictions") or []
         sample.labels = [p.get("label") for p in predictions]
+        # Every number the answer holds (class probabilities, or a margin, value or score),
+        # for the consistency check between the two functions.
         sample.probabilities = [float(value) for p in predictions
-                                for value in p.get("probabilities", {}).values()]
+                                for value in (*p.get("probabilities", {}).values(),
+                                              *(p[key] for key in ("margin", "value", "score")
+                                                if key in p))]

@@ -1,12 +1,14 @@
 """`make demo`: both functions on the local runtime, compared by invoke_x86_64_arm64_lambdas.py.
 
 Starts the local runtime (Docker-free), sends the original sample's event the way
-`sam local invoke` would, runs the comparison with cold starts, writes results/, and stops
+`sam local invoke` would (for an imported model: two of its parity rows, by position, with
+missing values as null), runs the comparison with cold starts, writes results/, and stops
 the runtime cleanly whatever happens (error or Ctrl-C included).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import sys
@@ -18,10 +20,12 @@ sys.path.insert(0, str(ROOT))
 
 from lambda_compare.cli import main as compare  # noqa: E402
 from lambda_compare.errors import EXIT_INTERRUPTED, EXIT_UNAVAILABLE  # noqa: E402
+from lambda_compare.parity_rows import read_parity_rows  # noqa: E402
 from local_lambda.launcher import LocalRuntime, local_runtime  # noqa: E402
 from tools.invoke import print_invocation  # noqa: E402
 
 RESULTS = ROOT / "results"
+MODEL_DIR = ROOT / "app" / "model"
 
 
 def port_to_use() -> int | None:
@@ -31,11 +35,22 @@ def port_to_use() -> int | None:
     return None if busy else wanted
 
 
+def sample_event() -> Path:
+    """The original sample's event for the demo model; for an imported one, its own rows."""
+    metadata = json.loads((MODEL_DIR / "metadata.json").read_text(encoding="utf-8"))
+    if "imported_from" not in metadata:
+        return ROOT / "events" / "event.json"
+    event = RESULTS / "sample-event.json"
+    rows = read_parity_rows(MODEL_DIR / "parity.csv").rows[:2]
+    event.write_text(json.dumps({"instances": rows}) + "\n", encoding="utf-8")
+    return event
+
+
 def show_sample_event(runtime: LocalRuntime) -> None:
-    print("== events/event.json -> XGBoostInferenceArm64Function (local invoke)")
+    event = sample_event()
+    print(f"== {event.relative_to(ROOT)} -> XGBoostInferenceArm64Function (local invoke)")
     sys.stderr.flush()
-    print_invocation(runtime.client(), "XGBoostInferenceArm64Function",
-                     ROOT / "events" / "event.json")
+    print_invocation(runtime.client(), "XGBoostInferenceArm64Function", event)
     sys.stderr.flush()
     print()
 
