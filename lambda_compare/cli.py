@@ -52,8 +52,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     where.add_argument("--endpoint-url",
                        help="a local Lambda endpoint, e.g. http://127.0.0.1:3001")
     what = parser.add_argument_group("payload")
-    what.add_argument("--event", type=Path, default=DEFAULT_EVENT,
-                      help="event file to send (default events/event.json)")
+    what.add_argument("--event", type=Path,
+                      help="event file to send (default events/event.json for the demo model; "
+                           "for an imported model, one of its parity rows: --batch-size 1)")
     what.add_argument("--batch-size", type=int,
                       help="send batches of N data-set rows instead of --event")
     how = parser.add_argument_group("measurement")
@@ -101,7 +102,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def serves_imported_model() -> bool:
+    """Whether app/model/ holds an imported model, for which the demo's event means nothing."""
+    metadata = PARITY_FILE.with_name("metadata.json")
+    return metadata.is_file() and "imported_from" in json.loads(metadata.read_text("utf-8"))
+
+
 def build_payload(args: argparse.Namespace) -> tuple[bytes, int]:
+    if args.event is None and not args.batch_size:
+        if serves_imported_model():
+            args.batch_size = 1
+        else:
+            args.event = DEFAULT_EVENT
     if args.batch_size:
         if not PARITY_FILE.is_file():
             raise UserError("no_model", f"--batch-size reads {PARITY_FILE.name}, which `make "
