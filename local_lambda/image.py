@@ -177,7 +177,13 @@ def _compile(root: Path) -> None:
 
 
 def _build_model_library(context: Path, destination: Path, state_dir: Path, log: Log) -> None:
-    out = state_dir / "native" / platform.machine()
+    # One build directory per model source: make goes by file times, and a model written
+    # before the last build of another model must not find that model's library up to date.
+    source = hashlib.sha256()
+    for name in ("main.c", "header.h"):
+        path = context / "model" / "c" / name
+        source.update(path.read_bytes() if path.is_file() else b"")
+    out = state_dir / "native" / platform.machine() / source.hexdigest()[:16]
     result = subprocess.run(
         ["make", "-s", "-C", str(context / "native"), "check", f"OUT={out}",
          f"MODEL_DIR={context / 'model'}", "TOLERANCE=1e-6"],
