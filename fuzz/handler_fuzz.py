@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT / "app"))
 sys.path.insert(0, str(ROOT))
 
 with atheris.instrument_imports():
+    import envelopes  # noqa: F401
     from inference import errors, features, requests, responses  # noqa: F401
 
 from local_lambda.inprocess import load_handler_module  # noqa: E402
