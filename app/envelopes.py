@@ -14,8 +14,8 @@ from enum import Enum
 
 from inference.errors import InvalidJson, MethodNotAllowed, PayloadTooLarge, quoted
 from inference.features import FeatureSchema
+from inference.predictor import FastReader
 from inference.requests import (
-    FastParser,
     Limits,
     PredictionRequest,
     describe_request,
@@ -46,7 +46,7 @@ def transport_of(event: Any) -> Transport:
 
 
 def parse_request(event: Any, transport: Transport, schema: FeatureSchema, limits: Limits,
-                  fast_parser: FastParser | None = None) -> PredictionRequest:
+                  fast_parser: FastReader | None = None) -> PredictionRequest:
     """The envelope first, then the payload: a GET over HTTP is a describe."""
     if transport is Transport.DIRECT:
         return parse_payload(event, schema, limits)

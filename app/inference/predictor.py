@@ -11,11 +11,17 @@ from __future__ import annotations
 import os
 import sys
 from array import array
+from collections.abc import Callable
 
 from .bundle import ModelBundle, load_bundle
 from .engines import Engine, load_engine
 from .errors import ArtifactError
 from .settings import Settings
+
+# A body and the row limit -> (values, rows), or None; probabilities, threshold and the two
+# class names as JSON -> the predictions array, or None.
+FastReader = Callable[[bytes, int], "tuple[array, int] | None"]
+FastWriter = Callable[[array, float, bytes, bytes], "str | None"]
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -26,6 +32,10 @@ class Predictor:
     def __init__(self, bundle: ModelBundle, engine: Engine) -> None:
         self.bundle = bundle
         self.engine = engine
+        # The engine's optional JSON fast paths (Engine's defaults answer None: not handled),
+        # bound once so a request pays no extra call for going through the predictor.
+        self.parse_instances: FastReader = engine.parse_instances
+        self.encode_binary_predictions: FastWriter = engine.encode_binary_predictions
         self._self_check()
 
     @classmethod
@@ -36,16 +46,6 @@ class Predictor:
     def predict(self, values: array, n_rows: int) -> array:
         """The model's outputs, `bundle.num_outputs` per row, for the flat row-major `values`."""
         return self.engine.predict(values, n_rows)
-
-    def parse_instances(self, body: bytes, max_rows: int) -> tuple[array, int] | None:
-        """The engine's fast batch reader; None when it does not handle this body."""
-        return self.engine.parse_instances(body, max_rows)
-
-    def encode_binary_predictions(self, probabilities: array, threshold: float,
-                                  negative_json: bytes, positive_json: bytes) -> str | None:
-        """The engine's fast writer for binary probabilities; None when it has none."""
-        return self.engine.encode_binary_predictions(probabilities, threshold, negative_json,
-                                                     positive_json)
 
     def provenance(self) -> dict[str, Any]:
         """Enough to tell whether two functions serve the same thing, and on which machine."""

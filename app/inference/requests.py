@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 from array import array
-from collections.abc import Callable
 from enum import Enum
 
 from .errors import (
@@ -28,6 +27,7 @@ from .errors import (
     quoted,
 )
 from .features import FeatureSchema
+from .predictor import FastReader
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -70,7 +70,6 @@ FAST_PATH_MIN_BYTES = 4096
 # What a request needs beyond its rows' own arrays/objects and values: the structural limits
 # checked before parsing (`_check_structure`) are a full batch plus this.
 ENVELOPE_ITEMS = 64
-FastParser = Callable[[bytes, int], "tuple[array, int] | None"]
 
 
 def describe_request() -> PredictionRequest:
@@ -78,7 +77,7 @@ def describe_request() -> PredictionRequest:
 
 
 def parse_body(body: bytes | str, schema: FeatureSchema, limits: Limits,
-               fast_parser: FastParser | None = None) -> PredictionRequest:
+               fast_parser: FastReader | None = None) -> PredictionRequest:
     """An HTTP body (already taken out of its envelope): large plain batches through the
     engine's fast reader when it handles them, everything else through `parse_payload`."""
     if fast_parser is not None and len(body) >= FAST_PATH_MIN_BYTES:

@@ -45,7 +45,8 @@ int64_t parse_instances(const char *body, int64_t length, int32_t n_features, do
     double *row = out + rows * (int64_t)n_features;
     for (int32_t j = 0; j < n_features; ++j) {
       s = skip_ws(s, end);
-      if (end - s >= 4 && memcmp(s, "null", 4) == 0) {
+      if (s < end && *s == 'n') { /* one byte decides: numbers stay on their fast path */
+        if (end - s < 4 || memcmp(s, "null", 4) != 0) return NOT_HANDLED;
         row[j] = NAN;
         s += 4;
       } else {

@@ -33,12 +33,12 @@ int64_t predict_batch(const double *rows, int64_t n_rows, int32_t n_features, do
   for (int64_t r = 0; r < n_rows; ++r) {
     const double *row = rows + r * (int64_t)n_features;
     for (int32_t j = 0; j < n_features; ++j) {
-      if (isnan(row[j])) {
-        data[j].missing = -1;
-      } else if (isinf(row[j])) {
-        return -(2 + r * (int64_t)n_features + j);
-      } else {
+      if (isfinite(row[j])) { /* the common case first: one test per value */
         data[j].fvalue = (float)row[j];
+      } else if (isnan(row[j])) {
+        data[j].missing = -1;
+      } else {
+        return -(2 + r * (int64_t)n_features + j);
       }
     }
     memset(result, 0, sizeof result);
