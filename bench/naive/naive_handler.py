@@ -21,6 +21,9 @@ def lambda_handler(event, context):
     matrix = xgb.DMatrix(np.array(rows, dtype=np.float64), feature_names=FEATURES)
     predictions = []
     for p in BOOSTER.predict(matrix).tolist():
+        if isinstance(p, list):  # an imported multiclass model: its class probabilities
+            predictions.append({"probabilities": p})
+            continue
         predictions.append({"label": "benign" if p >= 0.5 else "malignant",
                             "class_index": int(p >= 0.5),
                             "probabilities": {"malignant": 1 - p, "benign": p}})
