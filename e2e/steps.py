@@ -18,13 +18,20 @@ from pathlib import Path
 
 import docker
 
+from local_lambda.functions import load_functions
+
 from .answers import Verdict, compare, table
 from .base_image import ARCHES, BaseImages
 from .docker_engine import engine_cli
 from .docker_proxy import free_loopback_port
-from .invoke import (invoke_endpoint, invoke_url, lambda_client, local_runtime, running_image,
-                     wait_for_port)
-from local_lambda.functions import load_functions
+from .invoke import (
+    invoke_endpoint,
+    invoke_url,
+    lambda_client,
+    local_runtime,
+    running_image,
+    wait_for_port,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "template.yaml"

@@ -78,9 +78,9 @@ def collect(client: Any, targets: list[Target], swept_memory: bool,
     for target in targets:
         function = None if skipped else get_function(client, target.function)
         if function is None:
-            skipped = (f"configuration and code comparison skipped: the endpoint has no "
-                       f"GetFunction (as `sam local start-lambda`); declared architectures "
-                       f"are taken from --arm64/--x86-64, provenance from describe answers")
+            skipped = ("configuration and code comparison skipped: the endpoint has no "
+                       "GetFunction (as `sam local start-lambda`); declared architectures "
+                       "are taken from --arm64/--x86-64, provenance from describe answers")
             function = {"Configuration": {"Architectures": [target.architecture]}}
         config = function["Configuration"]
         flat[target.architecture] = {**_flatten(config), **_flatten(function.get("Code", {}),

@@ -50,14 +50,15 @@ def measure(client: Any, targets: list[Target], invoker: Invoker, plan: Plan,
             for guard in guards:
                 if memory is not None:
                     guard.set_memory(memory)
-            sizes = ({t.architecture: g.memory for t, g in zip(targets, guards)} if guards else
+            sizes = ({t.architecture: g.memory
+                      for t, g in zip(targets, guards, strict=True)} if guards else
                      {t.architecture: (configured_memory or {}).get(t.architecture, 0)
                       for t in targets})
             for target in targets:
                 measurement.memory_by_architecture.setdefault(target.architecture, []).append(
                     sizes[target.architecture])
             for _ in range(plan.cold_starts):
-                for target, guard in zip(targets, guards):
+                for target, guard in zip(targets, guards, strict=True):
                     guard.force_cold_start()
                     _record(measurement, progress, invoker.invoke(
                         target, sizes[target.architecture], "cold", forced_cold=True))

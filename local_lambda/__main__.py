@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from .api import LocalLambda, host_note, make_server, wait_forever
-from .functions import DEFAULT_REGION, load_functions
 from .arm64 import EmulationUnavailable, emulated_image
+from .functions import DEFAULT_REGION, load_functions
 from .image import ROOT, STATE_DIR, build_image, image_name
 from .pool import FunctionPool
 from .report import tail_log

@@ -16,7 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .image import ImageBuildError, Log, LocalImage, tree_digest, RUNTIME_REQUIREMENTS
+from .image import RUNTIME_REQUIREMENTS, ImageBuildError, LocalImage, Log, tree_digest
 
 QEMU = "qemu-aarch64-static"
 CROSS_CC = "aarch64-linux-gnu-gcc"

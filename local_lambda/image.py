@@ -138,7 +138,7 @@ def _replay_copy(copy: Copy, context: Path, staging: Path, outside: dict[str, Pa
         if target is None:
             outside[copy.destination] = path
             continue
-        if target == "" or copy.destination.endswith("/") and path.is_file():
+        if target == "" or (copy.destination.endswith("/") and path.is_file()):
             destination = staging / target / path.name
         else:
             destination = staging / target

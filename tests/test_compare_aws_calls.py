@@ -88,10 +88,10 @@ def test_restore_happens_when_the_measurement_fails() -> None:
             "FunctionName": FUNCTION, "MemorySize": 1024})
         stub_config(stub)
         stub_restore(stub)
-        with pytest.raises(RuntimeError, match="measurement broke"):
-            with ConfigurationGuard(lam, FUNCTION, poll_seconds=0) as guard:
-                guard.set_memory(1024)
-                raise RuntimeError("measurement broke")
+        with (pytest.raises(RuntimeError, match="measurement broke"),
+              ConfigurationGuard(lam, FUNCTION, poll_seconds=0) as guard):
+            guard.set_memory(1024)
+            raise RuntimeError("measurement broke")
         stub.assert_no_pending_responses()
 
 

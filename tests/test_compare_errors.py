@@ -11,7 +11,7 @@ import pytest
 from botocore.exceptions import NoRegionError
 from botocore.stub import Stubber
 
-from conftest import ROOT
+from helpers import ROOT
 from lambda_compare.cli import main
 from local_lambda import arm64
 from local_lambda.__main__ import main as local_lambda_main

@@ -8,7 +8,7 @@ import platform
 
 import pytest
 
-from conftest import ROOT
+from helpers import ROOT
 from lambda_compare.cli import main
 from lambda_compare.configuration import NONCE_VARIABLE
 from local_lambda.launcher import local_runtime

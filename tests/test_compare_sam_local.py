@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from conftest import ROOT
+from helpers import ROOT
 from lambda_compare.cli import main
 from lambda_compare.errors import EXIT_NOT_FOUND, EXIT_UNSUPPORTED
 from local_lambda.launcher import local_runtime
@@ -16,9 +16,9 @@ from sam_local_front import sam_local_front
 
 @pytest.fixture(scope="module")
 def sam_endpoint():
-    with local_runtime(ROOT / "template.yaml", max_concurrency=2) as running:
-        with sam_local_front(running.client()) as endpoint:
-            yield endpoint
+    with (local_runtime(ROOT / "template.yaml", max_concurrency=2) as running,
+          sam_local_front(running.client()) as endpoint):
+        yield endpoint
 
 
 def test_the_front_answers_like_sam_local(sam_endpoint) -> None:

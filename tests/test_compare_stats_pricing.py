@@ -103,10 +103,10 @@ def test_recommendation_names_the_saving_against_the_other_architecture() -> Non
 def test_a_different_answer_is_caught() -> None:
     same = [sample("arm64", 1, 2), sample("x86_64", 1, 2), sample("x86_64", 1, 2)]
     assert check_consistency(same).mismatches == 0
-    off = same + [sample("x86_64", 1, 2, probabilities=(0.1 + 2e-6, 0.9 - 2e-6))]
+    off = [*same, sample("x86_64", 1, 2, probabilities=(0.1 + 2e-06, 0.9 - 2e-06))]
     result = check_consistency(off)
     assert result.mismatches == 1 and result.max_abs_diff == pytest.approx(2e-6)
-    flipped = same + [sample("arm64", 1, 2, labels=("malignant",))]
+    flipped = [*same, sample("arm64", 1, 2, labels=("malignant",))]
     assert check_consistency(flipped).label_differences == 1
 
 

@@ -9,7 +9,7 @@ import shutil
 
 import pytest
 
-from conftest import ROOT, good_event_paths
+from helpers import ROOT, good_event_paths
 from local_lambda.arm64 import TOOLS
 from local_lambda.launcher import local_runtime
 
@@ -46,5 +46,5 @@ def test_emulated_arm64_function_answers_exactly_like_x86_64() -> None:
         theirs = answers["XGBoostInferenceX86Function", path.name]
         assert [p["label"] for p in mine["predictions"]] == [
             p["label"] for p in theirs["predictions"]]
-        for a, b in zip(mine["predictions"], theirs["predictions"]):
+        for a, b in zip(mine["predictions"], theirs["predictions"], strict=True):
             assert abs(a["probabilities"]["benign"] - b["probabilities"]["benign"]) <= 1e-6

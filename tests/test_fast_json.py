@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import engine_env, import_handler_module, read_parity
+from helpers import engine_env, import_handler_module, read_parity
 from inference.errors import RequestError
 from inference.requests import FAST_PATH_MIN_BYTES, Transport, parse_request
 

@@ -16,10 +16,9 @@ from typing import Any
 import numpy as np
 import pytest
 import xgboost as xgb
-
-from conftest import APP_DIR, ROOT
 from sklearn.datasets import load_digits
 
+from helpers import APP_DIR, ROOT
 from user_models import OBJECTIVES, breast_cancer_with_missing, classes, save, train
 
 IMPORT = ROOT / "train-code" / "import_model.py"
@@ -46,7 +45,8 @@ def imported(tmp_path: Path, booster: xgb.Booster, name: str, *options: str,
 
 def parity_check(model_dir: Path, out: Path, arch: str = "") -> re.Match[str]:
     cross = arch == "aarch64"
-    args = [f"CC={AARCH64_CC}", "ARCH=aarch64", f"RUN={QEMU} -L /usr/aarch64-linux-gnu"] if cross else []
+    args = ([f"CC={AARCH64_CC}", "ARCH=aarch64", f"RUN={QEMU} -L /usr/aarch64-linux-gnu"]
+            if cross else [])
     result = subprocess.run(["make", "-s", "-C", str(NATIVE), "check", f"MODEL_DIR={model_dir}",
                              f"OUT={out}", *args], capture_output=True, text=True)
     match = PARITY_LINE.search(result.stdout)

@@ -13,9 +13,9 @@ from array import array
 
 import pytest
 
-from conftest import HOST_LIBRARY, MODEL_DIR
-from inference.engines.compiled import CompiledEngine
+from helpers import HOST_LIBRARY, MODEL_DIR
 from inference import errors
+from inference.engines.compiled import CompiledEngine
 
 CANARY = 0xA5
 NAMES = [("", ""), ("M", "B"), ("", "benign"), ("malignant", "B"), ("\u00e9", "\"")]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import APP_DIR, ROOT
+from helpers import APP_DIR, ROOT
 from local_lambda.dockerfile import Run, in_task_root, read_dockerfile, read_run
 from local_lambda.functions import load_functions
 from local_lambda.image import build_image, image_name

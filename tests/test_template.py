@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from samtranslator.translator.transform import transform
 from samtranslator.public.translator import ManagedPolicyLoader
+from samtranslator.translator.transform import transform
 
-from conftest import APP_DIR, ROOT
+from helpers import APP_DIR, ROOT
 
 TEMPLATE = ROOT / "template.yaml"
 ENV = {**os.environ, "SAM_CLI_TELEMETRY": "0", "AWS_DEFAULT_REGION": "us-east-1"}

@@ -13,13 +13,12 @@ import sys
 from contextlib import ExitStack
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from lambda_compare.cli import main as compare
+from lambda_compare.errors import EXIT_INTERRUPTED, EXIT_UNAVAILABLE
+from local_lambda.launcher import LocalRuntime, local_runtime
+from tools.invoke import print_invocation
 
-from lambda_compare.cli import main as compare  # noqa: E402
-from lambda_compare.errors import EXIT_INTERRUPTED, EXIT_UNAVAILABLE  # noqa: E402
-from local_lambda.launcher import LocalRuntime, local_runtime  # noqa: E402
-from tools.invoke import print_invocation  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 RESULTS = ROOT / "results"
 

@@ -15,10 +15,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from local_lambda.__main__ import main as local_invoke
 
-from local_lambda.__main__ import main as local_invoke  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def answering(port: int) -> bool:
