@@ -77,8 +77,8 @@ def host_networked(config: dict[str, Any]) -> dict[str, Any]:
     config.pop("ExposedPorts", None)
     host_config["NetworkMode"] = "host"
     entrypoint = config.get("Entrypoint")
-    runs_rie = isinstance(entrypoint, list) and entrypoint[:1] == [RIE_IN_CONTAINER]
-    if runs_rie and RIE_PORT in bindings:
+    if (isinstance(entrypoint, list) and entrypoint[:1] == [RIE_IN_CONTAINER]
+            and RIE_PORT in bindings):
         port = bindings[RIE_PORT][0]["HostPort"]
         config["Entrypoint"] = [
             RIE_IN_CONTAINER,

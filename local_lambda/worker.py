@@ -127,8 +127,7 @@ class Worker:
         lines, request_id, rapid = self._collect_log()
         request_id = request_id or _fallback_request_id()
         init_ms = _last_float(INIT_REPORT, rapid)
-        done = [RTDONE.search(line) for line in rapid]
-        done = [m for m in done if m]
+        done = [m for m in map(RTDONE.search, rapid) if m]
         timed_out = any("Reset initiated: Timeout" in line for line in rapid) or (
             transport_error is not None and isinstance(transport_error, TimeoutError))
         function_error, lost, report_status = None, False, None

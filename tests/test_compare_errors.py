@@ -3,7 +3,6 @@ a traceback only with --debug."""
 
 from __future__ import annotations
 
-import importlib.util
 import time
 
 import boto3
@@ -124,9 +123,8 @@ def test_emulation_unavailable(monkeypatch, capsys) -> None:
 
 def test_demo_says_in_one_line_when_the_local_runtime_cannot_start(monkeypatch, capsys,
                                                                    tmp_path) -> None:
-    spec = importlib.util.spec_from_file_location("demo", ROOT / "tools" / "demo.py")
-    demo = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(demo)
+    from tools import demo
+
     broken = tmp_path / "template.yaml"
     broken.write_text("Resources: [not, a, template\n")  # the runtime cannot start
     real = demo.local_runtime

@@ -181,6 +181,7 @@ def test_a_snapstart_restore_is_cold_billed_with_its_restore_and_never_warm() ->
                    outcome="ok", client_ms=6.0, source="report", duration_ms=5.0,
                    billed_duration_ms=6.0) for _ in range(8)]
     (group,) = summarize_groups(warm + restored, Prices.load("us-east-1"), None, 1e6)
+    assert group.warm_duration and group.cold_billed
     assert group.warm_duration.n == 8 and group.cold_samples == 2
     assert group.cold_billed.mean == 6 + 244 and group.observed_cold_rate == pytest.approx(0.2)
     assert all(each.cold and not each.warm for each in restored)

@@ -6,6 +6,7 @@ import base64
 import json
 import os
 import shutil
+from typing import Any
 
 import pytest
 
@@ -22,7 +23,7 @@ MISSING = [tool for tool in TOOLS if shutil.which(tool) is None]
 def test_emulated_arm64_function_answers_exactly_like_x86_64() -> None:
     with local_runtime(ROOT / "template.yaml", emulate_arm64=True) as runtime:
         client = runtime.client()
-        answers = {}
+        answers: dict[tuple[str, str], Any] = {}
         for name in ("XGBoostInferenceArm64Function", "XGBoostInferenceX86Function"):
             for path in good_event_paths():
                 response = client.invoke(FunctionName=name, Payload=path.read_bytes(),

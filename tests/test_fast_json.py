@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from array import array
+from typing import Any
 
 import numpy as np
 import pytest
@@ -23,7 +24,7 @@ def app_module():
 def parse_both(module, body: str):
     """(fast, slow): each a (values, n) pair or an error code."""
     event = {"requestContext": {"http": {"method": "POST"}}, "body": body}
-    results = []
+    results: list[Any] = []
     for parser in (module.FAST_PARSER, None):
         try:
             request = parse_request(event, Transport.HTTP, module.SCHEMA, module.LIMITS, parser)

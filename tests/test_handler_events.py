@@ -30,6 +30,7 @@ def answer_of(response: bytes | dict[str, Any], http: bool) -> tuple[int, dict[s
         assert isinstance(response, bytes)  # direct invokes answer the JSON document itself
         document = json.loads(response)
         return 200 if "error" not in document else 400, document
+    assert isinstance(response, dict)
     assert response["headers"] == {"Content-Type": "application/json"}
     assert response["isBase64Encoded"] is False
     return response["statusCode"], json.loads(response["body"])
