@@ -83,7 +83,7 @@ clean:
 	rm -rf $(VENV) $(SCANNER_VENV) app/native/build .pytest_cache .local-runtime .bench
 
 PORT ?= 3001
-FUNCTION ?= XGBoostInferenceArm64Function
+FUNCTION ?=
 EVENT ?= events/event.json
 .PHONY: start-lambda invoke
 EMULATE_ARM64 ?=

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import docker
 
+from lambda_compare.targets import ARM64, FUNCTION_IDS, X86_64
 from local_lambda.functions import load_functions
 
 from .answers import Verdict, compare, table
@@ -35,7 +36,7 @@ from .invoke import (
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "template.yaml"
-FUNCTIONS = {"XGBoostInferenceArm64Function": ARCHES[0], "XGBoostInferenceX86Function": ARCHES[1]}
+FUNCTIONS = {FUNCTION_IDS[ARM64]: ARCHES[0], FUNCTION_IDS[X86_64]: ARCHES[1]}
 EVENTS = sorted(ROOT.glob("events/*.json")) + sorted(ROOT.glob("events/bad/*.json"))
 SMOKE_EVENT = ROOT / "events" / "event.json"
 PARITY_LINE = re.compile(r"parity arch=(\S+) rows=\d+ max_abs_diff=\S+ .* OK")

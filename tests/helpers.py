@@ -13,6 +13,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from lambda_compare.targets import ARM64, FUNCTION_IDS, X86_64
 from local_lambda.inprocess import load_handler_module
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,6 +23,7 @@ EVENTS_DIR = ROOT / "events"
 BAD_EVENTS_DIR = EVENTS_DIR / "bad"
 HOST_LIBRARY = APP_DIR / "native" / "build" / platform.machine() / "libmodel.so"
 ENGINES = ("compiled", "xgboost")
+ARM_FUNCTION, X86_FUNCTION = FUNCTION_IDS[ARM64], FUNCTION_IDS[X86_64]
 
 
 def load_event(path: Path) -> Any:
@@ -63,4 +65,4 @@ class FakeContext:
 
     def __init__(self, request_id: str = "test-request") -> None:
         self.aws_request_id = request_id
-        self.function_name = "XGBoostInferenceX86Function"
+        self.function_name = X86_FUNCTION

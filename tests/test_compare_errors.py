@@ -10,7 +10,7 @@ import pytest
 from botocore.exceptions import NoRegionError
 from botocore.stub import Stubber
 
-from helpers import ROOT
+from helpers import ARM_FUNCTION, ROOT
 from lambda_compare.cli import main
 from local_lambda import arm64
 from local_lambda.__main__ import main as local_lambda_main
@@ -114,7 +114,7 @@ def test_debug_shows_the_traceback(no_aws_setup) -> None:
 
 def test_emulation_unavailable(monkeypatch, capsys) -> None:
     monkeypatch.setitem(arm64.TOOLS, "no-such-cross-tool", "no-such-package")
-    code = local_lambda_main(["--emulate-arm64", "invoke", "XGBoostInferenceArm64Function"])
+    code = local_lambda_main(["--emulate-arm64", "invoke", ARM_FUNCTION])
     assert code == EXIT_UNAVAILABLE
     err = capsys.readouterr().err.splitlines()[-1]
     assert err.startswith("error: --emulate-arm64 needs no-such-cross-tool")

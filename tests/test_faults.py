@@ -14,7 +14,7 @@ import threading
 import time
 from pathlib import Path
 
-from helpers import APP_DIR, ROOT
+from helpers import APP_DIR, ROOT, X86_FUNCTION
 from local_lambda.launcher import local_runtime
 from local_lambda.worker import descendants
 
@@ -73,7 +73,7 @@ def test_corrupted_model_fails_init_with_a_clear_error_not_a_hang(tmp_path: Path
         client = runtime.client()
         for _ in range(2):  # every attempt re-runs INIT and fails the same way, promptly
             started = time.monotonic()
-            response = client.invoke(FunctionName="XGBoostInferenceX86Function",
+            response = client.invoke(FunctionName=X86_FUNCTION,
                                      Payload=(ROOT / "events" / "event.json").read_bytes())
             assert time.monotonic() - started < 10
             assert response["FunctionError"] == "Unhandled"

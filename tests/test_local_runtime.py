@@ -18,14 +18,14 @@ import pytest
 from botocore.exceptions import ClientError
 
 from expectations import assert_answers_like_xgboost
-from helpers import ROOT, bad_event_paths, good_event_paths, load_event
+from helpers import ARM_FUNCTION, ROOT, X86_FUNCTION, bad_event_paths, good_event_paths, load_event
 from local_lambda.launcher import local_runtime
 from local_lambda.worker import descendants
 
 TEMPLATE = ROOT / "template.yaml"
 MISBEHAVING = ROOT / "tests" / "fixtures" / "misbehaving" / "template.yaml"
-ARM = "XGBoostInferenceArm64Function"
-X86 = "XGBoostInferenceX86Function"
+ARM = ARM_FUNCTION
+X86 = X86_FUNCTION
 REPORT_FIELD = re.compile(r"([A-Za-z ]+): ([^\t]+)")
 
 

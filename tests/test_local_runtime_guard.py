@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from helpers import ROOT
+from helpers import ROOT, X86_FUNCTION
 from local_lambda.launcher import local_runtime
 
-X86 = "XGBoostInferenceX86Function"
+X86 = X86_FUNCTION
 INVOKE = f"/2015-03-31/functions/{X86}/invocations"
 CONFIGURATION = f"/2015-03-31/functions/{X86}/configuration"
 EVENT = (ROOT / "events" / "event.json").read_bytes()

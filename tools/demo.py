@@ -15,6 +15,7 @@ from pathlib import Path
 
 from lambda_compare.cli import main as compare
 from lambda_compare.errors import EXIT_INTERRUPTED, EXIT_UNAVAILABLE
+from lambda_compare.targets import ARM64, FUNCTION_IDS
 from local_lambda.launcher import LocalRuntime, local_runtime
 from tools.invoke import print_invocation
 
@@ -31,9 +32,9 @@ def port_to_use() -> int | None:
 
 
 def show_sample_event(runtime: LocalRuntime) -> None:
-    print("== events/event.json -> XGBoostInferenceArm64Function (local invoke)")
+    print(f"== events/event.json -> {FUNCTION_IDS[ARM64]} (local invoke)")
     sys.stderr.flush()
-    print_invocation(runtime.client(), "XGBoostInferenceArm64Function",
+    print_invocation(runtime.client(), FUNCTION_IDS[ARM64],
                      ROOT / "events" / "event.json")
     sys.stderr.flush()
     print()

@@ -22,11 +22,12 @@ from typing import Any
 
 from lambda_compare.samples import dataset_rows
 from lambda_compare.stats import summarize
+from lambda_compare.targets import FUNCTION_IDS
 from local_lambda.launcher import local_runtime
 
 ROOT = Path(__file__).resolve().parent.parent
 
-FUNCTIONS = ("XGBoostInferenceArm64Function", "XGBoostInferenceX86Function")
+FUNCTIONS = tuple(FUNCTION_IDS.values())
 TOLERANCE = 1e-6
 
 
