@@ -43,7 +43,7 @@ PARITY_FILE = ROOT / "app" / "model" / "parity.csv"
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="invoke_x86_64_arm64_lambdas.py",
+        prog=Path(sys.argv[0]).name,  # invoke_x86_64_arm64_lambdas.py or lambda-compare
         description="Invoke the arm64 and x86_64 functions and compare speed (from Lambda's "
                     "REPORT lines) and cost (per 1M invocations and predictions).")
     where = parser.add_argument_group("functions")
