@@ -18,17 +18,25 @@ from pathlib import Path
 
 import docker
 
+from lambda_compare.targets import ARM64, FUNCTION_IDS, X86_64
+from local_lambda.functions import load_functions
+
 from .answers import Verdict, compare, table
 from .base_image import ARCHES, BaseImages
 from .docker_engine import engine_cli
 from .docker_proxy import free_loopback_port
-from .invoke import (invoke_endpoint, invoke_url, lambda_client, local_runtime, running_image,
-                     wait_for_port)
-from local_lambda.functions import load_functions
+from .invoke import (
+    invoke_endpoint,
+    invoke_url,
+    lambda_client,
+    local_runtime,
+    running_image,
+    wait_for_port,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "template.yaml"
-FUNCTIONS = {"XGBoostInferenceArm64Function": ARCHES[0], "XGBoostInferenceX86Function": ARCHES[1]}
+FUNCTIONS = {FUNCTION_IDS[ARM64]: ARCHES[0], FUNCTION_IDS[X86_64]: ARCHES[1]}
 EVENTS = sorted(ROOT.glob("events/*.json")) + sorted(ROOT.glob("events/bad/*.json"))
 SMOKE_EVENT = ROOT / "events" / "event.json"
 PARITY_LINE = re.compile(r"parity arch=(\S+) rows=\d+ max_abs_diff=\S+ .* OK")

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from array import array
+from typing import Any
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import engine_env, import_handler_module, read_parity
+from helpers import engine_env, import_handler_module, read_parity
 from inference.errors import RequestError
 from inference.requests import FAST_PATH_MIN_BYTES, Transport, parse_request
 
@@ -23,7 +24,7 @@ def app_module():
 def parse_both(module, body: str):
     """(fast, slow): each a (values, n) pair or an error code."""
     event = {"requestContext": {"http": {"method": "POST"}}, "body": body}
-    results = []
+    results: list[Any] = []
     for parser in (module.FAST_PARSER, None):
         try:
             request = parse_request(event, Transport.HTTP, module.SCHEMA, module.LIMITS, parser)

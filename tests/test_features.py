@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.datasets import load_breast_cancer
 
-from conftest import EVENTS_DIR, load_event
+from helpers import EVENTS_DIR, load_event
 from inference.errors import RequestError, all_error_codes
 from inference.features import FeatureSchema, uci_name
 from inference.requests import Limits, Transport, parse_request
@@ -63,7 +63,7 @@ def test_sample_event_is_the_original_flat_format_in_uci_order() -> None:
 def test_both_naming_schemes_work_flat_in_features_and_in_batches(wrapper: str,
                                                                  scheme: str) -> None:
     names = [u for u, _ in UCI_TABLE] if scheme == "uci" else SKLEARN_NAMES
-    row = dict(zip(names, DATA.data[7].tolist()))
+    row = dict(zip(names, DATA.data[7].tolist(), strict=True))
     payload = {"flat": row, "features": {"features": row},
                "instances": {"instances": [row, row]}}[wrapper]
     parsed = parse_request(payload, Transport.DIRECT, SCHEMA, LIMITS)
@@ -77,14 +77,14 @@ def code_of(payload: object) -> str:
 
 
 def test_same_feature_under_both_schemes_is_a_duplicate_not_a_silent_pick() -> None:
-    row = dict(zip(SKLEARN_NAMES, DATA.data[0].tolist()))
+    row = dict(zip(SKLEARN_NAMES, DATA.data[0].tolist(), strict=True))
     row["radius_mean"] = 99.0
     assert code_of({"features": row}) == "duplicate_feature"
 
 
 def test_half_uci_half_scikit_learn_is_refused_as_mixed() -> None:
     row = {(uci if i % 2 else sk): v for i, ((uci, sk), v) in
-           enumerate(zip(UCI_TABLE, DATA.data[0].tolist()))}
+           enumerate(zip(UCI_TABLE, DATA.data[0].tolist(), strict=True))}
     assert code_of({"instances": [DATA.data[0].tolist(), row]}) == "mixed_feature_names"
 
 

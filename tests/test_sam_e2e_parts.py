@@ -79,6 +79,7 @@ def test_build_request_gets_the_stand_in_base_image_as_a_build_argument() -> Non
               "&buildargs=%7B%22ENGINE%22%3A+%22compiled%22%7D")
     rewritten = urllib.parse.urlsplit(with_build_arg(target, "PYTHON_IMAGE", "stand-in:arm64"))
     query = dict(urllib.parse.parse_qsl(rewritten.query))
-    assert json.loads(query["buildargs"]) == {"ENGINE": "compiled", "PYTHON_IMAGE": "stand-in:arm64"}
+    assert json.loads(query["buildargs"]) == {"ENGINE": "compiled",
+                                              "PYTHON_IMAGE": "stand-in:arm64"}
     assert query["t"] == "fn:python3.12" and query["platform"] == "linux/arm64"
     assert rewritten.path == "/v1.41/build"

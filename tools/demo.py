@@ -13,13 +13,13 @@ import sys
 from contextlib import ExitStack
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from lambda_compare.cli import main as compare
+from lambda_compare.errors import EXIT_INTERRUPTED, EXIT_UNAVAILABLE
+from lambda_compare.targets import ARM64, FUNCTION_IDS
+from local_lambda.launcher import LocalRuntime, local_runtime
+from tools.invoke import print_invocation
 
-from lambda_compare.cli import main as compare  # noqa: E402
-from lambda_compare.errors import EXIT_INTERRUPTED, EXIT_UNAVAILABLE  # noqa: E402
-from local_lambda.launcher import LocalRuntime, local_runtime  # noqa: E402
-from tools.invoke import print_invocation  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 RESULTS = ROOT / "results"
 
@@ -32,9 +32,9 @@ def port_to_use() -> int | None:
 
 
 def show_sample_event(runtime: LocalRuntime) -> None:
-    print("== events/event.json -> XGBoostInferenceArm64Function (local invoke)")
+    print(f"== events/event.json -> {FUNCTION_IDS[ARM64]} (local invoke)")
     sys.stderr.flush()
-    print_invocation(runtime.client(), "XGBoostInferenceArm64Function",
+    print_invocation(runtime.client(), FUNCTION_IDS[ARM64],
                      ROOT / "events" / "event.json")
     sys.stderr.flush()
     print()
