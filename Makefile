@@ -5,7 +5,8 @@ SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 ARCH := $(shell uname -m)
-MODEL_DIR := app/model
+# Not MODEL_DIR: that is the function's runtime variable, which a user may have exported.
+MODEL_OUT := app/model
 HOST_LIB := app/native/build/$(ARCH)/libmodel.so
 # The Lambda images run Python 3.12: use it here too, wherever it is installed.
 PYTHON ?= $(shell tools/find-python 3.12)
@@ -13,7 +14,8 @@ PYTHON ?= $(shell tools/find-python 3.12)
 .PHONY: help venv scanner model lib demo test clean
 help:
 	@echo "make demo    set up, train, run both functions locally and compare them"
-	@echo "make test    set up and run the test suite"
+	@echo "make test    set up, lint (ruff, mypy) and run the test suite"
+	@echo "make lint    ruff and mypy over every Python directory"
 	@echo "make model   (re)train the demo model and write app/model/"
 	@echo "make model MODEL=model.json  import your XGBoost model into app/model/ instead"
 	@echo "make lib     build the model library for this machine ($(ARCH))"
@@ -22,10 +24,11 @@ help:
 	@echo "make fuzz    fuzz every C entry point and lambda_handler (FUZZ_SECONDS each, needs clang)"
 	@echo "make sam-e2e (root) sam build, sam local and the compare tool on a private Docker engine"
 
-$(VENV)/.installed: requirements/*.txt
+$(VENV)/.installed: requirements/*.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements/dev.txt
+	$(PY) -m pip install --quiet --no-deps --editable .
 	touch $@
 venv: $(VENV)/.installed
 
@@ -43,14 +46,14 @@ MODEL ?=
 SAMPLE ?=
 CLASSES ?=
 FEATURES ?=
-$(MODEL_DIR)/metadata.json: $(VENV)/.installed train-code/*.py
-	$(PY) train-code/train.py --output-dir $(MODEL_DIR)
+$(MODEL_OUT)/metadata.json: $(VENV)/.installed train-code/*.py
+	$(PY) train-code/train.py --output-dir $(MODEL_OUT)
 ifeq ($(MODEL),)
-model: $(MODEL_DIR)/metadata.json
-	@! grep -qs '"imported_from"' $< || $(PY) train-code/train.py --output-dir $(MODEL_DIR)
+model: $(MODEL_OUT)/metadata.json
+	@! grep -qs '"imported_from"' $< || $(PY) train-code/train.py --output-dir $(MODEL_OUT)
 else
 model: venv
-	$(PY) train-code/import_model.py '$(MODEL)' --output-dir $(MODEL_DIR) \
+	$(PY) train-code/import_model.py '$(MODEL)' --output-dir $(MODEL_OUT) \
 	  $(if $(SAMPLE),--sample '$(SAMPLE)') $(if $(CLASSES),--classes '$(CLASSES)') \
 	  $(if $(FEATURES),--features '$(FEATURES)')
 endif
@@ -59,25 +62,36 @@ endif
 # imported (the demo is trained only when there is none; `make model` restores it).
 .PHONY: artifacts
 artifacts: venv
-	@test -f $(MODEL_DIR)/metadata.json || $(MAKE) --no-print-directory model
+	@test -f $(MODEL_OUT)/metadata.json || $(MAKE) --no-print-directory model
 
 # Rebuilt when the model's C source changes, whichever model wrote it.
-$(HOST_LIB): $(wildcard $(MODEL_DIR)/c/main.c) app/native/*.c app/native/*.h app/native/Makefile \
+$(HOST_LIB): $(wildcard $(MODEL_OUT)/c/main.c) app/native/*.c app/native/*.h app/native/Makefile \
              | artifacts
-	$(MAKE) -s -C app/native check
+	$(MAKE) -s -C app/native check OUT=$(abspath $(dir $(HOST_LIB)))
 lib: $(HOST_LIB)
 
 demo: venv artifacts
-	$(PY) tools/demo.py
+	$(PY) -m tools.demo
 
-test: venv scanner model lib
+# ruff and mypy over every Python file. app/ is the Lambda task root (top-level modules `app`
+# and `inference`) and gets a mypy run of its own; tests/ a run where fixtures need no hints.
+LINT_CODE := lambda_compare local_lambda train-code tools bench e2e fuzz invoke_x86_64_arm64_lambdas.py
+LINT_APP ?= app/app.py app/envelopes.py app/inference
+.PHONY: lint
+lint: venv
+	$(VENV)/bin/ruff check $(LINT_CODE) tests $(LINT_APP)
+	$(VENV)/bin/mypy $(LINT_CODE)
+	$(VENV)/bin/mypy --allow-untyped-defs tests
+	$(if $(LINT_APP),$(VENV)/bin/mypy $(LINT_APP))
+
+test: venv scanner model lib lint
 	CHECKOV=$(CURDIR)/$(SCANNER_VENV)/bin/checkov $(PY) -m pytest $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) $(SCANNER_VENV) app/native/build .pytest_cache .local-runtime .bench
 
 PORT ?= 3001
-FUNCTION ?= XGBoostInferenceArm64Function
+FUNCTION ?=
 EVENT ?= events/event.json
 .PHONY: start-lambda invoke
 EMULATE_ARM64 ?=
@@ -86,16 +100,16 @@ start-lambda: venv artifacts
 
 # Through a running `make start-lambda` on PORT when there is one; else starts the function.
 invoke: venv artifacts
-	$(PY) tools/invoke.py $(FUNCTION) --event $(EVENT) --port $(PORT)
+	$(PY) -m tools.invoke $(FUNCTION) --event $(EVENT) --port $(PORT)
 
 # The compare tool with the project's environment: make compare ARGS='--endpoint-url ...'
 .PHONY: compare
 compare: venv artifacts
-	$(PY) invoke_x86_64_arm64_lambdas.py $(ARGS)
+	$(VENV)/bin/lambda-compare $(ARGS)
 
 .PHONY: bench
 bench: venv artifacts
-	$(PY) bench/benchmark.py
+	$(PY) -m bench.benchmark
 
 # libFuzzer + ASan + UBSan on the C reader, predictor and writer; atheris on lambda_handler.
 FUZZ_SECONDS ?= 60
@@ -104,7 +118,7 @@ $(VENV)/.fuzz-installed: requirements/fuzz.txt $(VENV)/.installed
 	$(PY) -m pip install --quiet -r requirements/fuzz.txt
 	touch $@
 fuzz: $(VENV)/.fuzz-installed lib
-	$(PY) fuzz/run.py --seconds $(FUZZ_SECONDS)
+	$(PY) -m fuzz.run --seconds $(FUZZ_SECONDS)
 
 # Needs root: starts its own Docker engine (no bridge network) and arm64 emulation, stops both.
 .PHONY: sam-e2e

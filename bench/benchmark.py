@@ -23,15 +23,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from awslambdaric.lambda_runtime_marshaller import LambdaMarshaller
+
+from bench.cold_start import cold_starts
+from bench.payloads import cycled, direct_payload, full_precision, url_event
+from lambda_compare.samples import dataset_rows
+from local_lambda.inprocess import load_handler_module
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from awslambdaric.lambda_runtime_marshaller import LambdaMarshaller  # noqa: E402
-
-from cold_start import cold_starts  # noqa: E402
-from lambda_compare.samples import dataset_rows  # noqa: E402
-from local_lambda.inprocess import load_handler_module  # noqa: E402
-from payloads import cycled, direct_payload, full_precision, url_event  # noqa: E402
 
 MODEL_DIR = ROOT / "app" / "model"
 STATE = ROOT / ".bench"
@@ -91,7 +90,8 @@ def warm_single(handlers: dict[str, Callable], event: Any, count: int) -> dict[s
         timed(handler, event, 50)
         samples: list[list[float]] = []
 
-        def one_round() -> float:
+        def one_round(handler: Callable = handler, calls: int = calls,
+                      samples: list[list[float]] = samples) -> float:
             times = sorted(timed(handler, event, calls))
             samples.append(times)
             return times[len(times) // 2] * 1e6
@@ -102,7 +102,7 @@ def warm_single(handlers: dict[str, Callable], event: Any, count: int) -> dict[s
     return result
 
 
-def batch_throughput(handlers: dict[str, Callable], rows: list[list[float]], count: int,
+def batch_throughput(handlers: dict[str, Callable], rows: list[list[float | None]], count: int,
                      sizes: tuple[int, ...] = BATCHES) -> dict[str, Any]:
     """Function URL events: the short decimals at each size, and a full-precision batch."""
     result: dict[str, Any] = {}
@@ -115,14 +115,15 @@ def batch_throughput(handlers: dict[str, Callable], rows: list[list[float]], cou
         for name, handler in handlers.items():
             timed(handler, event, 2)
 
-            def one_round(handler: Callable = handler) -> float:
+            def one_round(handler: Callable = handler, event: Any = event, calls: int = calls,
+                          size: int = size) -> float:
                 return size / statistics.median(timed(handler, event, calls))
 
             result.setdefault(name, {})[key] = rounds(one_round, count)
     return result
 
 
-def direct_path(handlers: dict[str, Callable], rows: list[list[float]], count: int
+def direct_path(handlers: dict[str, Callable], rows: list[list[float | None]], count: int
                 ) -> dict[str, Any]:
     """Direct invokes: the runtime client's decode of the payload, then the handler's part.
 
@@ -152,7 +153,7 @@ def direct_path(handlers: dict[str, Callable], rows: list[list[float]], count: i
     return result
 
 
-def large_model(rows: list[list[float]], count: int, log: Callable[[str], None]
+def large_model(rows: list[list[float | None]], count: int, log: Callable[[str], None]
                 ) -> dict[str, Any]:
     """The 1000-tree model (train-code's --rounds 1000 --early-stopping 0)."""
     model_dir = STATE / "model-1000"

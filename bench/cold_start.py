@@ -16,11 +16,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bench.payloads import cycled, url_event
 from local_lambda.functions import load_functions
 from local_lambda.image import LocalImage, build_image, image_name
 from local_lambda.worker import Worker
-
-from payloads import cycled, url_event
 
 FUNCTIONS = {"naive": "NaiveFunction", "xgboost": "XGBoostEngineFunction",
              "compiled": "CompiledEngineFunction", "hello": "HelloWorldFunction"}
@@ -35,7 +34,7 @@ def tree_mb(root: Path) -> float:
     return sum(p.stat().st_size for p in root.rglob("*") if p.is_file()) / 1e6
 
 
-def cold_starts(root: Path, rows: list[list[float]], count: int,
+def cold_starts(root: Path, rows: list[list[float | None]], count: int,
                 log: Callable[[str], None]) -> dict[str, Any]:
     specs = load_functions(root / "bench" / "template.yaml")
     event = (root / "events" / "event-features-positional.json").read_bytes()
@@ -75,7 +74,8 @@ def cold_starts(root: Path, rows: list[list[float]], count: int,
     }
     floor = samples["hello"]["init"]
     result["init_over_floor_ms"] = {
-        variant: spread([ours - hello for ours, hello in zip(samples[variant]["init"], floor)])
+        variant: spread([ours - hello
+                         for ours, hello in zip(samples[variant]["init"], floor, strict=True)])
         for variant in FUNCTIONS if variant != "hello"
     }
     return result

@@ -19,11 +19,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from local_lambda.functions import load_functions
+from local_lambda.image import LocalImage, build_image, image_name
 
-from local_lambda.functions import load_functions  # noqa: E402
-from local_lambda.image import LocalImage, build_image, image_name  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
+
 
 PHASES = """
 import sys, time

@@ -149,7 +149,7 @@ def main(argv: list[str]) -> int:
     try:
         module = importlib.import_module(module_name)
         handler = getattr(module, function)
-    except Exception as error:  # noqa: BLE001 - any init failure is reported, then we exit
+    except Exception as error:
         api.request("POST", f"{API}/init/error", error_body(error),
                     {"Lambda-Runtime-Function-Error-Type": "Runtime.ImportModuleError"})
         return 1
@@ -159,7 +159,7 @@ def main(argv: list[str]) -> int:
         base = f"{API}/invocation/{context.aws_request_id}"
         try:
             body = answer(module, handler, payload, context)
-        except Exception as error:  # noqa: BLE001 - the handler's error goes to the caller
+        except Exception as error:
             api.request("POST", f"{base}/error", error_body(error),
                         {"Lambda-Runtime-Function-Error-Type": "Unhandled"})
             continue

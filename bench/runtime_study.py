@@ -24,16 +24,14 @@ import threading
 import time
 from pathlib import Path
 
+from bench.payloads import direct_payload, full_precision
+from lambda_compare.samples import dataset_rows
+from local_lambda.functions import load_functions
+from local_lambda.image import LocalImage, build_image, image_name
+from local_lambda.worker import free_port, rie_binary
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = Path(__file__).resolve().parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(BENCH))
-
-from lambda_compare.samples import dataset_rows  # noqa: E402
-from local_lambda.functions import load_functions  # noqa: E402
-from local_lambda.image import LocalImage, build_image, image_name  # noqa: E402
-from local_lambda.worker import free_port, rie_binary  # noqa: E402
-from payloads import direct_payload, full_precision  # noqa: E402
 
 INIT_REPORT = re.compile(r"INIT REPORT\(durationMs: ([\d.]+)\)")
 RUNTIMES = ("awslambdaric", "loop/http.client", "loop/socket")
@@ -175,12 +173,12 @@ def table(samples: dict[str, dict[str, list[float]]]) -> str:
     for label, name, metric in rows:
         values = [median(f"{name} {r}", metric) for r in RUNTIMES]
         cells = "".join(f"{v:>10.1f} ({spread(f'{name} {r}', metric):>11})"
-                        for v, r in zip(values, RUNTIMES))
+                        for v, r in zip(values, RUNTIMES, strict=True))
         ratios = " ".join(f"{values[0] / v:.2f}×" for v in values[1:])
         lines.append(f"{label:<38}{cells}{ratios:>16}")
     for runtime in RUNTIMES:
         over = [x - y for x, y in zip(samples[f"app {runtime}"]["init_ms"],
-                                      samples[f"hello {runtime}"]["init_ms"])]
+                                      samples[f"hello {runtime}"]["init_ms"], strict=True)]
         rate = 10_000 / (median(f"app {runtime}", "batch_ms") / 1000)
         lines.append(f"{runtime}: app INIT over its own hello floor, paired: median "
                      f"{statistics.median(over):.1f} ms ({min(over):.1f}–{max(over):.1f}); "

@@ -47,7 +47,7 @@ def _first_difference(image: Any, local: Any, path: str = "") -> str:
             if image.get(key) != local.get(key):
                 return _first_difference(image.get(key), local.get(key), f"{path}.{key}")
     if isinstance(image, list) and isinstance(local, list) and len(image) == len(local):
-        for index, (a, b) in enumerate(zip(image, local)):
+        for index, (a, b) in enumerate(zip(image, local, strict=True)):
             if a != b:
                 return _first_difference(a, b, f"{path}[{index}]")
     return f"{path or 'answer'}: image {json.dumps(image)[:80]} vs local {json.dumps(local)[:80]}"
@@ -61,4 +61,4 @@ def table(rows: list[str], columns: list[str], cells: dict[tuple[str, str], Verd
         lines.append(f"{row:<{width}}" + "".join(f"{mark:<18}" for mark in marks))
     notes = [f"  {row} [{c}]: {cells[row, c].note}" for row in rows for c in columns
              if cells[row, c].note]
-    return "\n".join(lines + (["notes:"] + notes if notes else []))
+    return "\n".join(lines + (["notes:", *notes] if notes else []))

@@ -66,7 +66,8 @@ def base_images(client: docker.DockerClient, cache_dir: Path, log: Log) -> BaseI
         return BaseImages({k: v for k, v in pulled.items() if v}, stand_in=False)
     log(f"{REAL_IMAGE} cannot be pulled here: building a STAND-IN base image for each platform")
     with ThreadPoolExecutor(len(ARCHES)) as pool:  # debootstrap mostly waits on downloads
-        tars = dict(zip(ARCHES, pool.map(lambda arch: _rootfs_tar(arch, cache_dir, log), ARCHES)))
+        tars = dict(zip(ARCHES, pool.map(lambda arch: _rootfs_tar(arch, cache_dir, log), ARCHES),
+                        strict=True))
     images = {arch.platform: _stand_in(client, arch, tars[arch], cache_dir, log)
               for arch in ARCHES}
     python, glibc = _versions(client, images["linux/amd64"])

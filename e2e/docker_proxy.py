@@ -17,6 +17,7 @@ byte for byte.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -76,7 +77,8 @@ def host_networked(config: dict[str, Any]) -> dict[str, Any]:
     config.pop("ExposedPorts", None)
     host_config["NetworkMode"] = "host"
     entrypoint = config.get("Entrypoint")
-    if isinstance(entrypoint, list) and entrypoint[:1] == [RIE_IN_CONTAINER] and RIE_PORT in bindings:
+    if (isinstance(entrypoint, list) and entrypoint[:1] == [RIE_IN_CONTAINER]
+            and RIE_PORT in bindings):
         port = bindings[RIE_PORT][0]["HostPort"]
         config["Entrypoint"] = [
             RIE_IN_CONTAINER,
@@ -180,7 +182,5 @@ def pipe(source: socket.socket, sink: socket.socket) -> None:
     except OSError:
         pass
     finally:
-        try:
+        with contextlib.suppress(OSError):
             sink.shutdown(socket.SHUT_WR)
-        except OSError:
-            pass

@@ -61,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             stack.callback(proxy.stop)
             say("local runtime answers to every event, for comparison:")
             run = Run(client, harness_environment(state / "proxy.sock", state),
-                      state / "sam-build", state, args.cache_dir, bases, gather_local_answers())
+                      state / "sam-build", state, bases, gather_local_answers())
             results.append(("setup: engine, base images, local answers", "ok",
                             time.monotonic() - setup))
             for title, step in STEPS:

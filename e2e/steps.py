@@ -8,7 +8,6 @@ through each built image against the local runtime's answer; `sam local invoke`;
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -18,21 +17,29 @@ from pathlib import Path
 
 import docker
 
+from lambda_compare.targets import ARM64, FUNCTION_IDS, X86_64
+from local_lambda.functions import load_functions
+
 from .answers import Verdict, compare, table
 from .base_image import ARCHES, BaseImages
 from .docker_engine import engine_cli
 from .docker_proxy import free_loopback_port
-from .invoke import (invoke_endpoint, invoke_url, lambda_client, local_runtime, running_image,
-                     wait_for_port)
-from local_lambda.functions import load_functions
+from .invoke import (
+    invoke_endpoint,
+    invoke_url,
+    lambda_client,
+    local_runtime,
+    running_image,
+    wait_for_port,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "template.yaml"
-FUNCTIONS = {"XGBoostInferenceArm64Function": ARCHES[0], "XGBoostInferenceX86Function": ARCHES[1]}
+FUNCTIONS = {FUNCTION_IDS[ARM64]: ARCHES[0], FUNCTION_IDS[X86_64]: ARCHES[1]}
 EVENTS = sorted(ROOT.glob("events/*.json")) + sorted(ROOT.glob("events/bad/*.json"))
 SMOKE_EVENT = ROOT / "events" / "event.json"
-PARITY_LINE = re.compile(r"parity arch=(\S+) rows=\d+ max_abs_diff=\S+ .* OK")
-AWSCLI_REQUIREMENTS = Path(__file__).resolve().parent / "requirements-awscli.txt"
+# What app/native/parity_check prints when every row passes (the image build's parity gate).
+PARITY_LINE = re.compile(r"parity arch=(\S+) rows=\d+ .*max_(?:abs|rel)_diff=\S+ .* OK$")
 
 
 class StepFailed(Exception):
@@ -46,7 +53,6 @@ class Run:
     env: dict[str, str]
     build_dir: Path
     state: Path
-    cache: Path
     bases: BaseImages
     local_answers: dict[tuple[str, str], bytes]
 
@@ -94,10 +100,20 @@ def check_platforms(client: docker.DockerClient, images: dict[str, str]) -> None
               f"{image} is {platform}, not {FUNCTIONS[function].platform}")
 
 
+def parity_gate_machines(output: str) -> dict[str, str]:
+    """The machines the parity gate passed on, each with its line, from a build's output."""
+    found = {}
+    for line in output.splitlines():
+        match = PARITY_LINE.search(line.strip())
+        if match:
+            found[match.group(1)] = line.strip()
+    return found
+
+
 def check_parity_lines(output: str) -> None:
-    lines = [line.strip() for line in output.splitlines() if PARITY_LINE.search(line)]
-    say("parity gate lines:\n  " + "\n  ".join(lines))
-    machines = {PARITY_LINE.search(line).group(1) for line in lines}  # type: ignore[union-attr]
+    passed = parity_gate_machines(output)
+    say("parity gate lines:\n  " + "\n  ".join(passed.values()))
+    machines = set(passed)
     check(machines == {"aarch64", "x86_64"}, f"parity gate ran on {machines or 'nothing'}")
 
 
@@ -191,7 +207,7 @@ def step_start_lambda(run: Run) -> None:
     try:
         wait_for_port(port, 120, alive=lambda: server.poll() is None)
         say(f"  sam local start-lambda listening on {endpoint}")
-        aws = awscli(run.cache)
+        aws = awscli()
         for function in FUNCTIONS:
             out = run.state / f"{function}.json"
             result = shell([aws, "lambda", "invoke", "--endpoint-url", endpoint,
@@ -234,25 +250,9 @@ def sam() -> str:
     return str(Path(sys.executable).parent / "sam")
 
 
-def awscli(cache: Path) -> Path:
-    """The project environment's AWS CLI, else a pinned one in a virtual environment of its
-    own (it pins its own botocore)."""
-    beside = Path(sys.executable).parent / "aws"
-    if beside.exists():
-        return beside
-    venv = cache / "awscli"
-    stamp = venv / ".requirements"
-    wanted = AWSCLI_REQUIREMENTS.read_text()
-    if not (stamp.exists() and stamp.read_text() == wanted):
-        shutil.rmtree(venv, ignore_errors=True)
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        result = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install",
-                                 "--quiet", "--disable-pip-version-check",
-                                 "-r", str(AWSCLI_REQUIREMENTS)], capture_output=True, text=True)
-        if result.returncode != 0:
-            raise RuntimeError(f"installing the AWS CLI failed:\n{result.stderr[-2000:]}")
-        stamp.write_text(wanted)
-    return venv / "bin" / "aws"
+def awscli() -> Path:
+    """The project environment's AWS CLI (requirements/local-runtime.txt pins it)."""
+    return Path(sys.executable).parent / "aws"
 
 
 def relative(path: Path) -> str:

@@ -4,7 +4,7 @@ The first byte picks how the rest reaches the handler: as a direct invoke's JSON
 (as the runtime would parse it), as a Function URL text body (undecodable bytes become
 lone surrogates, as a hostile direct invoke can send), or as a base64 body. Any exception,
 an `internal_error`, an undocumented code or an error answer over `MAX_ERROR_BYTES` is a
-finding. Run through `fuzz/run.py`, which seeds it from events/.
+finding. Run through `python -m fuzz.run`, which seeds it from events/.
 """
 
 from __future__ import annotations
@@ -19,15 +19,14 @@ from typing import Any
 
 import atheris
 
+from local_lambda.inprocess import load_handler_module, put_task_root_on_path
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "app"))
-sys.path.insert(0, str(ROOT))
+put_task_root_on_path(ROOT / "app")
 
 with atheris.instrument_imports():
     import envelopes  # noqa: F401
     from inference import errors, features, requests, responses  # noqa: F401
-
-from local_lambda.inprocess import load_handler_module  # noqa: E402
 
 MAX_ERROR_BYTES = 4096
 CODES = errors.all_error_codes()
@@ -83,7 +82,7 @@ def check(data: bytes) -> None:
 
 
 def main() -> None:
-    sys.stdout = open(os.devnull, "w")  # the handler's request log, one line per input
+    sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - for good: the handler's request log, one line per input
     atheris.Setup(sys.argv, check)
     atheris.Fuzz()
 

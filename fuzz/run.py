@@ -1,7 +1,7 @@
 """Build and run every fuzz target for a bounded time; exit 1 on any finding.
 
-    .venv/bin/python fuzz/run.py --seconds 60            # what `make fuzz` and CI run
-    .venv/bin/python fuzz/run.py --seconds 600 writer    # one target, longer
+    .venv/bin/python -m fuzz.run --seconds 60            # what `make fuzz` and CI run
+    .venv/bin/python -m fuzz.run --seconds 600 writer    # one target, longer
 
 C targets (reader, predictor, writer: every entry point the function calls through ctypes)
 are built with clang's libFuzzer, AddressSanitizer and UndefinedBehaviorSanitizer; the
@@ -59,7 +59,7 @@ def seed(target: str) -> Path:
 
 def command(target: str, clang: str) -> list[str]:
     if target == "handler":
-        return [sys.executable, str(FUZZ / "handler_fuzz.py")]
+        return [sys.executable, "-m", "fuzz.handler_fuzz"]
     return [str(build(target, clang))]
 
 
@@ -73,13 +73,13 @@ def run(target: str, seconds: int, clang: str) -> tuple[bool, str]:
             f"-artifact_prefix={findings}/{target}-"]
     started = time.monotonic()
     result = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            errors="replace")
+                            errors="replace", cwd=ROOT)
     elapsed = time.monotonic() - started
     done = DONE.search(result.stdout)
     runs = done.group(1) if done else "?"
     ok = result.returncode == 0 and done is not None
     line = (f"fuzz {target:9} {runs:>10} executions in {elapsed:6.0f} s  "
-            f"{'0 findings' if ok else 'FINDING (exit %d)' % result.returncode}")
+            f"{'0 findings' if ok else f'FINDING (exit {result.returncode})'}")
     if not ok:
         (BUILD / f"{target}.log").write_text(result.stdout)
         line += f"\n{result.stdout[-3000:]}"

@@ -101,7 +101,7 @@ def _warm_panel(axis: Any, samples: list[Sample], groups: list[Group], measure: 
     boxes = axis.boxplot(data, tick_labels=labels, patch_artist=True, showfliers=True,
                          flierprops={"markersize": 2, "alpha": 0.4},
                          medianprops={"color": "black", "linewidth": 2})
-    for patch, colour in zip(boxes["boxes"], colours):
+    for patch, colour in zip(boxes["boxes"], colours, strict=True):
         patch.set_facecolor(colour)
         patch.set_alpha(0.45)
     measured = [v for v in data if v and v[0] == v[0]]
@@ -160,7 +160,7 @@ def _cost_panel(axis: Any, groups: list[Group]) -> None:
             axis.annotate(f"${total:.4g}\nrequest fee {group.cost.request_fee_share:.0%}\n"
                           f"cold starts {group.cold_rate_used:.1%}",
                           (index, total), ha="center", va="bottom", fontsize=8)
-    axis.set_ylim(0, max([d + f for d, f in zip(duration, fee)] + [1e-12]) * 1.55)
+    axis.set_ylim(0, max([d + f for d, f in zip(duration, fee, strict=True)] + [1e-12]) * 1.55)
     axis.set_title("Cost per 1M predictions (USD)\nincl. cold starts at the rate shown",
                    fontsize=10)
     axis.legend(fontsize=8, loc="upper center", ncol=1, framealpha=0.9)

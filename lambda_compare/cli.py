@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import NoCredentialsError, NoRegionError
 
@@ -32,6 +32,10 @@ from .summary import Group, check_consistency, summarize_groups
 from .targets import Target, TargetError, resolve_targets
 from .verdicts import compare_architectures, recommend
 
+if TYPE_CHECKING:
+    from mypy_boto3_cloudformation import CloudFormationClient
+    from mypy_boto3_lambda import LambdaClient
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_EVENT = ROOT / "events" / "event.json"
 PARITY_FILE = ROOT / "app" / "model" / "parity.csv"
@@ -39,7 +43,7 @@ PARITY_FILE = ROOT / "app" / "model" / "parity.csv"
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="invoke_x86_64_arm64_lambdas.py",
+        prog=Path(sys.argv[0]).name,  # invoke_x86_64_arm64_lambdas.py or lambda-compare
         description="Invoke the arm64 and x86_64 functions and compare speed (from Lambda's "
                     "REPORT lines) and cost (per 1M invocations and predictions).")
     where = parser.add_argument_group("functions")
@@ -129,7 +133,7 @@ def build_payload(args: argparse.Namespace) -> tuple[bytes, int]:
     return payload, rows
 
 
-def clients(args: argparse.Namespace) -> tuple[Any, Any]:
+def clients(args: argparse.Namespace) -> tuple[LambdaClient, CloudFormationClient]:
     """Lambda and CloudFormation clients; fails at once, in one line, on what is missing."""
     import boto3
     from botocore.config import Config
@@ -155,8 +159,8 @@ def clients(args: argparse.Namespace) -> tuple[Any, Any]:
     return lambda_client, cloudformation
 
 
-def main(argv: list[str] | None = None, lambda_client: Any = None,
-         cloudformation: Any = None) -> int:
+def main(argv: list[str] | None = None, lambda_client: LambdaClient | None = None,
+         cloudformation: CloudFormationClient | None = None) -> int:
     args = parse_args(argv)
     try:
         return run(args, lambda_client, cloudformation)
@@ -173,7 +177,8 @@ def main(argv: list[str] | None = None, lambda_client: Any = None,
         return user_error.exit_status
 
 
-def run(args: argparse.Namespace, lambda_client: Any, cloudformation: Any) -> int:
+def run(args: argparse.Namespace, lambda_client: LambdaClient | None,
+        cloudformation: CloudFormationClient | None) -> int:
     # Which functions, before any AWS set-up is needed (a stack's outputs need it).
     targets = None if args.stack_name else choose_targets(args, None)
     if lambda_client is None:
@@ -231,7 +236,8 @@ def run(args: argparse.Namespace, lambda_client: Any, cloudformation: Any) -> in
     return unmeasured_status(targets, groups)
 
 
-def choose_targets(args: argparse.Namespace, cloudformation: Any) -> list[Target]:
+def choose_targets(args: argparse.Namespace,
+                   cloudformation: CloudFormationClient | None) -> list[Target]:
     try:
         return resolve_targets(args.arm64, args.x86_64, args.stack_name, args.endpoint_url,
                                cloudformation)

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
+
+if TYPE_CHECKING:
+    from mypy_boto3_lambda import LambdaClient
 
 NONCE_VARIABLE = "COMPARE_COLD_START_NONCE"
 POLL_SECONDS = 1.0
@@ -24,7 +27,7 @@ class ConfigurationError(RuntimeError):
 
 
 class ConfigurationGuard:
-    def __init__(self, client: Any, function: str, poll_seconds: float = POLL_SECONDS,
+    def __init__(self, client: LambdaClient, function: str, poll_seconds: float = POLL_SECONDS,
                  wait_seconds: float = WAIT_SECONDS) -> None:
         self.client = client
         self.function = function

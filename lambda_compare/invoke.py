@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError, ReadTimeoutError
 
@@ -18,9 +18,12 @@ from .parse import ReportNotFound, parse_log_result
 from .samples import OK, Sample
 from .targets import Target
 
+if TYPE_CHECKING:
+    from mypy_boto3_lambda import LambdaClient
+
 
 class Invoker:
-    def __init__(self, client: Any, payload: bytes, rows: int) -> None:
+    def __init__(self, client: LambdaClient, payload: bytes, rows: int) -> None:
         self.client = client
         self.payload = payload
         self.rows = rows

@@ -43,7 +43,6 @@ class ReportFigures:
     init_duration_ms: float | None = None
     restore_duration_ms: float | None = None
     billed_restore_duration_ms: float | None = None
-    status: str | None = None
 
     @property
     def cold(self) -> bool:
@@ -64,9 +63,7 @@ def parse_report_line(line: str) -> ReportFigures:
     if "duration_ms" not in values or "billed_duration_ms" not in values:
         raise ReportNotFound(f"REPORT line without Duration and Billed Duration: {line[:200]!r}")
     request = _REQUEST_ID.search(line)
-    status = re.search(r"Status:\s*(\w+)", line)
-    return _figures(values, request.group(1) if request else None,
-                    status.group(1) if status else None)
+    return _figures(values, request.group(1) if request else None)
 
 
 def parse_platform_report(record: dict) -> ReportFigures:
@@ -76,7 +73,7 @@ def parse_platform_report(record: dict) -> ReportFigures:
     values = {_JSON_KEYS[k]: float(v) for k, v in metrics.items() if k in _JSON_KEYS}
     if "duration_ms" not in values or "billed_duration_ms" not in values:
         raise ReportNotFound("platform.report without durationMs and billedDurationMs")
-    return _figures(values, body.get("requestId"), body.get("status"))
+    return _figures(values, body.get("requestId"))
 
 
 def parse_log(log: str) -> ReportFigures:
@@ -104,8 +101,7 @@ def parse_log_result(log_result_b64: str) -> ReportFigures:
     return parse_log(log)
 
 
-def _figures(values: dict[str, float], request_id: str | None, status: str | None
-             ) -> ReportFigures:
+def _figures(values: dict[str, float], request_id: str | None) -> ReportFigures:
     def as_int(key: str) -> int | None:
         return int(values[key]) if key in values else None
 
@@ -118,5 +114,4 @@ def _figures(values: dict[str, float], request_id: str | None, status: str | Non
         init_duration_ms=values.get("init_duration_ms"),
         restore_duration_ms=values.get("restore_duration_ms"),
         billed_restore_duration_ms=values.get("billed_restore_duration_ms"),
-        status=status,
     )

@@ -13,12 +13,15 @@ from __future__ import annotations
 import json
 import platform
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .configuration import NONCE_VARIABLE
 from .targets import Target
+
+if TYPE_CHECKING:
+    from mypy_boto3_lambda import LambdaClient
 
 DESCRIBE_PAYLOAD = b'{"action": "describe"}'
 MACHINES = {"arm64": ("aarch64", "arm64"), "x86_64": ("x86_64", "amd64")}
@@ -69,7 +72,7 @@ class Provenance:
         }
 
 
-def collect(client: Any, targets: list[Target], swept_memory: bool,
+def collect(client: LambdaClient, targets: list[Target], swept_memory: bool,
             local_endpoint: bool = False) -> Provenance:
     """`local_endpoint`: the functions run on this machine (a loopback --endpoint-url)."""
     functions: dict[str, dict[str, Any]] = {}
@@ -78,9 +81,9 @@ def collect(client: Any, targets: list[Target], swept_memory: bool,
     for target in targets:
         function = None if skipped else get_function(client, target.function)
         if function is None:
-            skipped = (f"configuration and code comparison skipped: the endpoint has no "
-                       f"GetFunction (as `sam local start-lambda`); declared architectures "
-                       f"are taken from --arm64/--x86-64, provenance from describe answers")
+            skipped = ("configuration and code comparison skipped: the endpoint has no "
+                       "GetFunction (as `sam local start-lambda`); declared architectures "
+                       "are taken from --arm64/--x86-64, provenance from describe answers")
             function = {"Configuration": {"Architectures": [target.architecture]}}
         config = function["Configuration"]
         flat[target.architecture] = {**_flatten(config), **_flatten(function.get("Code", {}),

@@ -193,7 +193,7 @@ def _aspect_text(aspect: str, figures: dict[str, Any]) -> str:
 
 
 def _row(cells: list[str]) -> str:
-    first, *rest = [(cell, width) for cell, (_, width) in zip(cells, COLUMNS)]
+    first, *rest = [(cell, width) for cell, (_, width) in zip(cells, COLUMNS, strict=True)]
     return "  ".join([f"{first[0]:<{first[1]}}"] + [f"{cell:>{width}}" for cell, width in rest])
 
 

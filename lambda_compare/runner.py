@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .configuration import ConfigurationGuard
 from .invoke import Invoker
 from .progress import Progress
 from .samples import Sample
 from .targets import Target
+
+if TYPE_CHECKING:
+    from mypy_boto3_lambda import LambdaClient
 
 
 @dataclass(frozen=True)
@@ -31,10 +34,9 @@ class Plan:
 class Measurement:
     samples: list[Sample] = field(default_factory=list)
     interrupted: bool = False
-    memory_by_architecture: dict[str, list[int]] = field(default_factory=dict)
 
 
-def measure(client: Any, targets: list[Target], invoker: Invoker, plan: Plan,
+def measure(client: LambdaClient, targets: list[Target], invoker: Invoker, plan: Plan,
             progress_stream: Any = None, guard_options: dict[str, float] | None = None,
             configured_memory: dict[str, int] | None = None) -> Measurement:
     """`configured_memory`: each function's memory when nothing is changed (0: unknown)."""
@@ -50,14 +52,12 @@ def measure(client: Any, targets: list[Target], invoker: Invoker, plan: Plan,
             for guard in guards:
                 if memory is not None:
                     guard.set_memory(memory)
-            sizes = ({t.architecture: g.memory for t, g in zip(targets, guards)} if guards else
+            sizes = ({t.architecture: g.memory
+                      for t, g in zip(targets, guards, strict=True)} if guards else
                      {t.architecture: (configured_memory or {}).get(t.architecture, 0)
                       for t in targets})
-            for target in targets:
-                measurement.memory_by_architecture.setdefault(target.architecture, []).append(
-                    sizes[target.architecture])
             for _ in range(plan.cold_starts):
-                for target, guard in zip(targets, guards):
+                for target, guard in zip(targets, guards, strict=True):
                     guard.force_cold_start()
                     _record(measurement, progress, invoker.invoke(
                         target, sizes[target.architecture], "cold", forced_cold=True))

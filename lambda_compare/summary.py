@@ -133,8 +133,8 @@ def check_consistency(samples: list[Sample]) -> Consistency:
         if len(sample.probabilities) != len(other.probabilities or []):
             mismatches += 1
             continue
-        diff = max((abs(a - b) for a, b in zip(sample.probabilities, other.probabilities or [])),
-                   default=0.0)
+        pairs = zip(sample.probabilities, other.probabilities or [], strict=True)
+        diff = max((abs(a - b) for a, b in pairs), default=0.0)
         worst = max(worst, diff)
         label_differs = sample.labels != other.labels
         labels += int(label_differs)

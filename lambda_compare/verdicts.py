@@ -26,7 +26,7 @@ def compare_architectures(samples: list[Sample], groups: list[Group], min_effect
     """Per memory size, the arm64/x86_64 ratio of warm median durations, with its CI."""
     result: dict[int, dict[str, Any]] = {}
     for memory in sorted({g.memory_mb for g in groups}):
-        def warm(arch: str) -> list[Sample]:
+        def warm(arch: str, memory: int = memory) -> list[Sample]:
             return [s for s in samples
                     if s.warm and s.architecture == arch and s.memory_mb == memory]
 

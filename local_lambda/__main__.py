@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from .api import LocalLambda, host_note, make_server, wait_forever
-from .functions import DEFAULT_REGION, load_functions
 from .arm64 import EmulationUnavailable, emulated_image
+from .functions import DEFAULT_REGION, load_functions
 from .image import ROOT, STATE_DIR, build_image, image_name
 from .pool import FunctionPool
 from .report import tail_log
@@ -103,7 +103,9 @@ def invoke(args: argparse.Namespace) -> int:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m local_lambda", description=__doc__)
+    invoked_as = Path(sys.argv[0]).name  # local-lambda, or __main__.py for `python -m`
+    prog = "python -m local_lambda" if invoked_as == "__main__.py" else invoked_as
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__)
     parser.add_argument("--template", "-t", type=Path, default=ROOT / "template.yaml")
     parser.add_argument("--region", default=DEFAULT_REGION)
     parser.add_argument("--emulate-arm64", action="store_true",

@@ -9,15 +9,16 @@ a request is read (Host/Origin, Content-Length, timeouts, connections) live in `
 
 from __future__ import annotations
 
+import contextlib
 import json
 import platform
 import re
 import sys
 import threading
 import uuid
-from datetime import datetime, timezone
-from http import HTTPStatus
 from collections.abc import Iterable
+from datetime import UTC, datetime
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import unquote
@@ -123,7 +124,7 @@ class ApiError(Exception):
 
 
 def _timestamp() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+0000"
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+0000"
 
 
 class InvokeHandler(BaseHTTPRequestHandler):
@@ -134,16 +135,16 @@ class InvokeHandler(BaseHTTPRequestHandler):
     lambda_: LocalLambda  # set on the subclass made by make_server
     hosts: HostPolicy  # likewise
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self._dispatch("POST")
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         self._dispatch("GET")
 
-    def do_PUT(self) -> None:  # noqa: N802
+    def do_PUT(self) -> None:
         self._dispatch("PUT")
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         return
 
     def handle_one_request(self) -> None:
@@ -197,17 +198,15 @@ class InvokeHandler(BaseHTTPRequestHandler):
                                           f"no complete request within {self.timeout:.0f} s"))
         except ConnectionError:
             self.close_connection = True
-        except Exception as error:  # noqa: BLE001 - a bug still answers, in Lambda's shape
+        except Exception as error:
             print(f"[local-lambda] {method} {path[:200]} failed: {error!r}", file=sys.stderr)
             self.close_connection = True
             self._error(ApiError(500, "ServiceException", "the local runtime failed on this "
                                  "request; its console has the details"))
 
     def _answer_quietly(self, error: ApiError) -> None:
-        try:
+        with contextlib.suppress(OSError):  # the client is gone: nobody to answer
             self._error(error)
-        except OSError:
-            pass  # the client is gone: nobody to answer
 
     def _read_body(self) -> bytes:
         """The body, its declared size checked before anything is read or allocated."""
@@ -284,7 +283,7 @@ class InvokeHandler(BaseHTTPRequestHandler):
     def _invoke_quietly(pool: FunctionPool, payload: bytes) -> None:
         try:
             pool.invoke(payload)
-        except Exception as error:  # noqa: BLE001 - an async invoke has no caller to tell
+        except Exception as error:
             print(f"[local-lambda] asynchronous invocation of {pool.spec.name} failed: {error}",
                   file=sys.stderr)
 

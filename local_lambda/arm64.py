@@ -13,10 +13,16 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
-from .image import ImageBuildError, Log, LocalImage, tree_digest, RUNTIME_REQUIREMENTS
+from .image import (
+    ImageBuildError,
+    LocalImage,
+    Log,
+    build_model_library,
+    ensure_runtime_client,
+    tree_digest,
+)
 
 QEMU = "qemu-aarch64-static"
 CROSS_CC = "aarch64-linux-gnu-gcc"
@@ -64,30 +70,19 @@ def python_version(root: Path) -> str:
     return target.removeprefix("python")
 
 
-def ensure_runtime_client(state_dir: Path, version: str, log: Log) -> Path:
-    runtime = state_dir / "arm64" / f"runtime-{version}"
-    stamp = runtime / ".requirements"
-    wanted = RUNTIME_REQUIREMENTS.read_text()
-    if stamp.is_file() and stamp.read_text() == wanted:
-        return runtime
-    shutil.rmtree(runtime, ignore_errors=True)
-    log(f"installing aarch64 wheels of the runtime interface client for Python {version}")
-    result = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-         "--target", str(runtime), "--platform", "manylinux2014_aarch64", "--python-version",
-         version, "--implementation", "cp", "--only-binary=:all:", "-r",
-         str(RUNTIME_REQUIREMENTS)], capture_output=True, text=True)
-    if result.returncode != 0:
-        raise EmulationUnavailable(f"pip could not fetch aarch64 wheels:\n{result.stderr[-2000:]}")
-    stamp.write_text(wanted)
-    return runtime
+def aarch64_runtime_client(state_dir: Path, version: str, log: Log) -> Path:
+    """The runtime interface client's aarch64 wheels for the emulated root's Python."""
+    return ensure_runtime_client(
+        state_dir / "arm64" / f"runtime-{version}", log,
+        ("--platform", "manylinux2014_aarch64", "--python-version", version,
+         "--implementation", "cp", "--only-binary=:all:"), EmulationUnavailable)
 
 
 def emulated_image(host: LocalImage, context: Path, state_dir: Path, log: Log) -> LocalImage:
     """The host image's task root with every native part rebuilt for aarch64."""
     check_tools()
     root = ensure_root(state_dir, log)
-    runtime = ensure_runtime_client(state_dir, python_version(root), log)
+    runtime = aarch64_runtime_client(state_dir, python_version(root), log)
     task_root = state_dir / "arm64" / "images" / host.name / "task"
     shutil.rmtree(task_root, ignore_errors=True)
     shutil.copytree(host.task_root, task_root, ignore=shutil.ignore_patterns("__pycache__"))
@@ -98,23 +93,14 @@ def emulated_image(host: LocalImage, context: Path, state_dir: Path, log: Log) -
             raise EmulationUnavailable(
                 f"{host.name} holds host-native code ({path.relative_to(task_root)}); only "
                 "pure-Python images and the compiled model library can be emulated")
-        path.write_bytes(_cross_compiled_library(context, state_dir, log).read_bytes())
+        library = build_model_library(
+            context, state_dir / "native" / "aarch64", log,
+            (f"CC={CROSS_CC}", "ARCH=aarch64", f"RUN={QEMU} -L {CROSS_SYSROOT}"),
+            EmulationUnavailable)
+        path.write_bytes(library.read_bytes())
     return LocalImage(
         name=f"{host.name}-arm64-emulated", task_root=task_root, runtime_dir=runtime,
         digest=tree_digest(task_root),
         python=(shutil.which(QEMU) or QEMU, "-L", str(root), str(root / "usr/bin/python3")),
         machine="aarch64", emulator=(shutil.which(QEMU) or QEMU,),
     )
-
-
-def _cross_compiled_library(context: Path, state_dir: Path, log: Log) -> Path:
-    out = state_dir / "native" / "aarch64"
-    result = subprocess.run(
-        ["make", "-s", "-C", str(context / "native"), "check", f"CC={CROSS_CC}", "ARCH=aarch64",
-         f"OUT={out}", f"MODEL_DIR={context / 'model'}", f"RUN={QEMU} -L {CROSS_SYSROOT}",
-         "TOLERANCE=1e-6"], capture_output=True, text=True)
-    if result.returncode != 0:
-        raise EmulationUnavailable("aarch64 model library build or parity check failed:\n"
-                                   + result.stdout + result.stderr)
-    log(result.stdout.strip())
-    return out / "libmodel.so"

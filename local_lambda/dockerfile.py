@@ -99,7 +99,8 @@ def read_dockerfile(path: Path) -> Dockerfile:
             args[key.strip()] = value.strip()
         elif instruction == "FROM":
             words = rest.split()
-            name = words[2] if len(words) >= 3 and words[1].upper() == "AS" else f"<final:{words[0]}>"
+            named = len(words) >= 3 and words[1].upper() == "AS"
+            name = words[2] if named else f"<final:{words[0]}>"
             current = Stage(name=name, base=words[0])
             stages[name] = current
         elif current is None:

@@ -81,7 +81,8 @@ def _spec_from(function: Any, base: Path) -> FunctionSpec:
                                            (metadata.get("DockerBuildArgs") or {}).items()}}
     image_config = function.imageconfig or {}
     command = tuple(image_config.get("Command") or image.cmd)
-    variables = {k: str(v) for k, v in ((function.environment or {}).get("Variables") or {}).items()}
+    declared = (function.environment or {}).get("Variables") or {}
+    variables = {k: str(v) for k, v in declared.items()}
     logging_config = function.logging_config or {}
     return FunctionSpec(
         name=function.name,

@@ -70,7 +70,7 @@ def build_image(dockerfile_path: Path, build_args: dict[str, str], name: str,
                 log: Log = print) -> LocalImage:
     dockerfile = read_dockerfile(dockerfile_path)
     context = (context or dockerfile_path.parent).resolve()
-    runtime_dir = ensure_runtime_client(state_dir, log)
+    runtime_dir = ensure_runtime_client(state_dir / "runtime", log)
     task_root = state_dir / "images" / f"{name}-{platform.machine()}" / "task"
     staging = task_root.with_name("task.new")
     shutil.rmtree(staging, ignore_errors=True)
@@ -94,18 +94,35 @@ def build_image(dockerfile_path: Path, build_args: dict[str, str], name: str,
     return LocalImage(name, task_root, runtime_dir, digest, (base_python(),))
 
 
-def ensure_runtime_client(state_dir: Path, log: Log) -> Path:
-    """awslambdaric and its dependencies, as the Lambda Python base image carries them."""
-    runtime_dir = state_dir / "runtime"
+def ensure_runtime_client(runtime_dir: Path, log: Log, pip_flags: tuple[str, ...] = (),
+                          error: type[ImageBuildError] = ImageBuildError) -> Path:
+    """awslambdaric and its dependencies, as the Lambda Python base image carries them.
+
+    Installed once per requirements file; `pip_flags` pick another platform's wheels.
+    """
     stamp = runtime_dir / ".requirements"
     wanted = RUNTIME_REQUIREMENTS.read_text()
     if stamp.is_file() and stamp.read_text() == wanted:
         return runtime_dir
     shutil.rmtree(runtime_dir, ignore_errors=True)
     runtime_dir.mkdir(parents=True)
-    _pip_install(RUNTIME_REQUIREMENTS, runtime_dir, [], log)
+    _pip_install(RUNTIME_REQUIREMENTS, runtime_dir, list(pip_flags), log, error)
     stamp.write_text(wanted)
     return runtime_dir
+
+
+def build_model_library(context: Path, out: Path, log: Log, make_args: tuple[str, ...] = (),
+                        error: type[ImageBuildError] = ImageBuildError) -> Path:
+    """`make -C native check` into `out`: the library is built and passes the parity check."""
+    result = subprocess.run(
+        ["make", "-s", "-C", str(context / "native"), "check", f"OUT={out}",
+         f"MODEL_DIR={context / 'model'}", "TOLERANCE=1e-6", *make_args],
+        capture_output=True, text=True)
+    if result.returncode != 0:
+        raise error("model library build or parity check failed:\n"
+                    + result.stdout + result.stderr)
+    log(result.stdout.strip())
+    return out / MODEL_LIBRARY
 
 
 def tree_digest(root: Path) -> str:
@@ -138,7 +155,7 @@ def _replay_copy(copy: Copy, context: Path, staging: Path, outside: dict[str, Pa
         if target is None:
             outside[copy.destination] = path
             continue
-        if target == "" or copy.destination.endswith("/") and path.is_file():
+        if target == "" or (copy.destination.endswith("/") and path.is_file()):
             destination = staging / target / path.name
         else:
             destination = staging / target
@@ -184,26 +201,20 @@ def _build_model_library(context: Path, destination: Path, state_dir: Path, log:
         path = context / "model" / "c" / name
         source.update(path.read_bytes() if path.is_file() else b"")
     out = state_dir / "native" / platform.machine() / source.hexdigest()[:16]
-    result = subprocess.run(
-        ["make", "-s", "-C", str(context / "native"), "check", f"OUT={out}",
-         f"MODEL_DIR={context / 'model'}", "TOLERANCE=1e-6"],
-        capture_output=True, text=True)
-    if result.returncode != 0:
-        raise ImageBuildError("model library build or parity check failed:\n"
-                              + result.stdout + result.stderr)
-    log(result.stdout.strip())
+    library = build_model_library(context, out, log)
     destination.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(out / MODEL_LIBRARY, destination)
+    shutil.copy2(library, destination)
 
 
-def _pip_install(requirements: Path, target: Path, flags: list[str], log: Log) -> None:
+def _pip_install(requirements: Path, target: Path, flags: list[str], log: Log,
+                 error: type[ImageBuildError] = ImageBuildError) -> None:
     log(f"installing {requirements.name} into {target}")
     result = subprocess.run(
         [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
          "--target", str(target), "-r", str(requirements), *flags],
         capture_output=True, text=True, env={**os.environ, "PIP_NO_INPUT": "1"})
     if result.returncode != 0:
-        raise ImageBuildError(f"pip could not install {requirements}:\n{result.stderr[-3000:]}")
+        raise error(f"pip could not install {requirements}:\n{result.stderr[-3000:]}")
 
 
 def image_name(build_args: dict[str, str], context: Path) -> str:

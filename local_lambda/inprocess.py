@@ -13,11 +13,16 @@ from pathlib import Path
 from types import ModuleType
 
 
+def put_task_root_on_path(task_root: Path) -> None:
+    """The handler's own imports resolve from its task root, as LAMBDA_TASK_ROOT does in Lambda."""
+    if str(task_root) not in sys.path:
+        sys.path.insert(0, str(task_root))
+
+
 def load_handler_module(path: Path, env: dict[str, str], name: str) -> ModuleType:
     saved = {key: os.environ.get(key) for key in env}
     os.environ.update(env)
-    if str(path.parent) not in sys.path:
-        sys.path.insert(0, str(path.parent))
+    put_task_root_on_path(path.parent)
     try:
         spec = importlib.util.spec_from_file_location(name, path)
         assert spec and spec.loader

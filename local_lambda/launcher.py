@@ -16,8 +16,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .worker import free_port
+
+if TYPE_CHECKING:
+    from mypy_boto3_lambda import LambdaClient
 
 READY_MARKER = "Running on http://127.0.0.1:"
 STARTUP_SECONDS = 600.0  # a first --emulate-arm64 run fetches an aarch64 Debian
@@ -30,7 +34,7 @@ class LocalRuntime:
         self.endpoint_url = f"http://127.0.0.1:{port}"
         self.output: list[str] = []
 
-    def client(self, max_attempts: int = 1, read_timeout: float = 60.0):  # -> LambdaClient
+    def client(self, max_attempts: int = 1, read_timeout: float = 60.0) -> LambdaClient:
         import boto3
         from botocore.config import Config
 

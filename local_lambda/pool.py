@@ -66,10 +66,6 @@ class FunctionPool:
         for worker in retired:
             self._retire(worker)
 
-    def stats(self) -> dict[str, int]:
-        with self._lock:
-            return {"idle": len(self._idle), "busy": self._busy, "workers": len(self._all)}
-
     def close(self) -> None:
         with self._lock:
             self._closed = True

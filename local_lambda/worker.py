@@ -7,6 +7,7 @@ that stream, cuts out each invocation's log, and measures peak RSS from /proc.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -100,14 +101,10 @@ class Worker:
 
     def stop(self) -> None:
         if self._process.poll() is None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self._process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self._process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            pass
         if self._process.stdout:
             self._process.stdout.close()
 
@@ -130,8 +127,7 @@ class Worker:
         lines, request_id, rapid = self._collect_log()
         request_id = request_id or _fallback_request_id()
         init_ms = _last_float(INIT_REPORT, rapid)
-        done = [RTDONE.search(line) for line in rapid]
-        done = [m for m in done if m]
+        done = [m for m in map(RTDONE.search, rapid) if m]
         timed_out = any("Reset initiated: Timeout" in line for line in rapid) or (
             transport_error is not None and isinstance(transport_error, TimeoutError))
         function_error, lost, report_status = None, False, None
@@ -168,7 +164,7 @@ class Worker:
         if not self._runtime_pids or not all(Path(f"/proc/{p}").exists()
                                              for p in self._runtime_pids):
             # Scanning /proc is costly under load: only when the runtime process changed.
-            self._runtime_pids = _descendants(self._process.pid)
+            self._runtime_pids = descendants(self._process.pid)
         peak_kb = 0
         for pid in self._runtime_pids:
             try:
@@ -284,7 +280,7 @@ def _die_with_parent() -> None:
         pass
 
 
-def _descendants(root: int) -> list[int]:
+def descendants(root: int) -> list[int]:
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():

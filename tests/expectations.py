@@ -5,11 +5,10 @@ from __future__ import annotations
 import base64
 import json
 import math
+from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from pathlib import Path
 
 METADATA = Path(__file__).resolve().parent.parent / "app" / "model" / "metadata.json"
 
@@ -42,7 +41,7 @@ def assert_answers_like_xgboost(event: dict[str, Any], body: dict[str, Any], boo
     rows = np.array([as_vector(r, feature_names) for r in rows_sent(event)])
     expected = booster.inplace_predict(rows, validate_features=False)
     assert len(body["predictions"]) == len(rows)
-    for prediction, p_benign in zip(body["predictions"], expected):
+    for prediction, p_benign in zip(body["predictions"], expected, strict=True):
         probs = prediction["probabilities"]
         assert set(probs) == {"malignant", "benign"}
         assert abs(probs["benign"] - float(p_benign)) <= 1e-6

@@ -8,14 +8,15 @@ kept alive during the call, as the runtime keeps them), so the peak counts every
 from __future__ import annotations
 
 import json
+import os
 import platform
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from local_lambda.inprocess import load_handler_module
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-from local_lambda.inprocess import load_handler_module  # noqa: E402
 
 LIMIT = 6 * 1024 * 1024
 ROW = "[" + ",".join(["0.123456789012345"] * 30) + "]"
@@ -63,7 +64,7 @@ def main(argv: Sequence[str]) -> int:
                       "isBase64Encoded": False}, ensure_ascii=False).encode()
     del body
     event = json.loads(raw)
-    sys.stdout = open("/dev/null", "w")  # the request log line
+    sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - the request log line, for good
     response = app.lambda_handler(event, None)
     document = json.loads(response["body"])
     peak_mb = peak_rss_mb()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import HOST_LIBRARY, MODEL_DIR
+from helpers import HOST_LIBRARY, MODEL_DIR
 from inference.bundle import load_bundle
 from inference.errors import ArtifactError
 from inference.predictor import Predictor
@@ -31,7 +31,7 @@ def test_model_checksum_mismatch_fails_init_with_clear_message(tmp_path: Path) -
     model_dir = copy_model(tmp_path)
     with (model_dir / "model.ubj").open("ab") as stream:
         stream.write(b"\0")
-    with pytest.raises(ArtifactError, match="SHA-256 .* expects"):
+    with pytest.raises(ArtifactError, match=r"SHA-256 .* expects"):
         load_bundle(model_dir)
 
 

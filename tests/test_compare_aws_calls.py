@@ -21,13 +21,13 @@ ORIGINAL = {"MemorySize": 512, "Environment": {"Variables": {"MAX_BATCH_ROWS": "
             "LastUpdateStatus": "Successful"}
 
 
-def client(service: str):
-    return boto3.client(service, region_name="us-east-1", aws_access_key_id="a",
-                        aws_secret_access_key="b")
+def session() -> boto3.Session:
+    return boto3.Session(region_name="us-east-1", aws_access_key_id="a",
+                         aws_secret_access_key="b")
 
 
 def test_targets_come_from_the_stack_outputs() -> None:
-    cloudformation = client("cloudformation")
+    cloudformation = session().client("cloudformation")
     with Stubber(cloudformation) as stub:
         stub.add_response("describe_stacks", {"Stacks": [{
             "StackName": "s", "CreationTime": "2026-11-24T00:00:00Z",
@@ -68,7 +68,7 @@ def stub_restore(stub: Stubber) -> None:
 
 
 def test_cold_start_forcing_waits_for_the_update_and_restores_the_original() -> None:
-    lam = client("lambda")
+    lam = session().client("lambda")
     with Stubber(lam) as stub:
         stub_config(stub)
         stub_nonce_update(stub)
@@ -81,17 +81,17 @@ def test_cold_start_forcing_waits_for_the_update_and_restores_the_original() -> 
 
 
 def test_restore_happens_when_the_measurement_fails() -> None:
-    lam = client("lambda")
+    lam = session().client("lambda")
     with Stubber(lam) as stub:
         stub_config(stub)
         stub.add_response("update_function_configuration", {}, {
             "FunctionName": FUNCTION, "MemorySize": 1024})
         stub_config(stub)
         stub_restore(stub)
-        with pytest.raises(RuntimeError, match="measurement broke"):
-            with ConfigurationGuard(lam, FUNCTION, poll_seconds=0) as guard:
-                guard.set_memory(1024)
-                raise RuntimeError("measurement broke")
+        with (pytest.raises(RuntimeError, match="measurement broke"),
+              ConfigurationGuard(lam, FUNCTION, poll_seconds=0) as guard):
+            guard.set_memory(1024)
+            raise RuntimeError("measurement broke")
         stub.assert_no_pending_responses()
 
 
@@ -103,7 +103,7 @@ class InterruptingInvoker(Invoker):
 
 
 def test_ctrl_c_leaves_no_function_modified_and_reports_partial() -> None:
-    lam = client("lambda")
+    lam = session().client("lambda")
     with Stubber(lam) as stub:
         stub_config(stub)
         stub_nonce_update(stub)
@@ -124,7 +124,7 @@ def payload(document) -> StreamingBody:
 
 
 def test_refused_tail_falls_back_to_client_timing_and_says_so() -> None:
-    lam = client("lambda")
+    lam = session().client("lambda")
     answer = {"predictions": [{"label": "benign", "class_index": 1,
                                "probabilities": {"malignant": 0.1, "benign": 0.9}}]}
     with Stubber(lam) as stub:
@@ -141,7 +141,7 @@ def test_refused_tail_falls_back_to_client_timing_and_says_so() -> None:
 
 
 def test_function_errors_and_throttles_are_counted_not_dropped() -> None:
-    lam = client("lambda")
+    lam = session().client("lambda")
     with Stubber(lam) as stub:
         stub.add_response("invoke", {"StatusCode": 200, "FunctionError": "Unhandled",
                                      "Payload": payload({"errorType": "Sandbox.Timedout",

@@ -3,7 +3,6 @@ a traceback only with --debug."""
 
 from __future__ import annotations
 
-import importlib.util
 import time
 
 import boto3
@@ -11,7 +10,7 @@ import pytest
 from botocore.exceptions import NoRegionError
 from botocore.stub import Stubber
 
-from conftest import ROOT
+from helpers import ARM_FUNCTION, ROOT
 from lambda_compare.cli import main
 from local_lambda import arm64
 from local_lambda.__main__ import main as local_lambda_main
@@ -115,7 +114,7 @@ def test_debug_shows_the_traceback(no_aws_setup) -> None:
 
 def test_emulation_unavailable(monkeypatch, capsys) -> None:
     monkeypatch.setitem(arm64.TOOLS, "no-such-cross-tool", "no-such-package")
-    code = local_lambda_main(["--emulate-arm64", "invoke", "XGBoostInferenceArm64Function"])
+    code = local_lambda_main(["--emulate-arm64", "invoke", ARM_FUNCTION])
     assert code == EXIT_UNAVAILABLE
     err = capsys.readouterr().err.splitlines()[-1]
     assert err.startswith("error: --emulate-arm64 needs no-such-cross-tool")
@@ -124,9 +123,8 @@ def test_emulation_unavailable(monkeypatch, capsys) -> None:
 
 def test_demo_says_in_one_line_when_the_local_runtime_cannot_start(monkeypatch, capsys,
                                                                    tmp_path) -> None:
-    spec = importlib.util.spec_from_file_location("demo", ROOT / "tools" / "demo.py")
-    demo = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(demo)
+    from tools import demo
+
     broken = tmp_path / "template.yaml"
     broken.write_text("Resources: [not, a, template\n")  # the runtime cannot start
     real = demo.local_runtime

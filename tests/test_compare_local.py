@@ -8,12 +8,12 @@ import platform
 
 import pytest
 
-from conftest import ROOT
+from helpers import ARM_FUNCTION, ROOT, X86_FUNCTION
 from lambda_compare.cli import main
 from lambda_compare.configuration import NONCE_VARIABLE
 from local_lambda.launcher import local_runtime
 
-ARM, X86 = "XGBoostInferenceArm64Function", "XGBoostInferenceX86Function"
+ARM, X86 = ARM_FUNCTION, X86_FUNCTION
 TWINS = ROOT / "tests" / "fixtures" / "twin_fake" / "template.yaml"
 
 

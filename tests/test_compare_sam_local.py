@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from conftest import ROOT
+from helpers import ARM_FUNCTION, ROOT
 from lambda_compare.cli import main
 from lambda_compare.errors import EXIT_NOT_FOUND, EXIT_UNSUPPORTED
 from local_lambda.launcher import local_runtime
@@ -16,9 +16,9 @@ from sam_local_front import sam_local_front
 
 @pytest.fixture(scope="module")
 def sam_endpoint():
-    with local_runtime(ROOT / "template.yaml", max_concurrency=2) as running:
-        with sam_local_front(running.client()) as endpoint:
-            yield endpoint
+    with (local_runtime(ROOT / "template.yaml", max_concurrency=2) as running,
+          sam_local_front(running.client()) as endpoint):
+        yield endpoint
 
 
 def test_the_front_answers_like_sam_local(sam_endpoint) -> None:
@@ -28,11 +28,11 @@ def test_the_front_answers_like_sam_local(sam_endpoint) -> None:
     client = boto3.client("lambda", endpoint_url=sam_endpoint, region_name="us-east-1",
                           aws_access_key_id="x", aws_secret_access_key="x")
     with pytest.raises(ClientError) as refused:
-        client.get_function(FunctionName="XGBoostInferenceArm64Function")
+        client.get_function(FunctionName=ARM_FUNCTION)
     assert refused.value.response["Error"]["Code"] == "PathNotFoundLocally"
     assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
     with pytest.raises(ClientError) as tail:
-        client.invoke(FunctionName="XGBoostInferenceArm64Function", Payload=b"{}",
+        client.invoke(FunctionName=ARM_FUNCTION, Payload=b"{}",
                       LogType="Tail")
     assert tail.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501
 

@@ -21,6 +21,7 @@ def test_percentiles_match_numpy(q: float) -> None:
 
 def test_summary_of_known_values() -> None:
     summary = summarize([4.0, 1.0, 3.0, 2.0])
+    assert summary is not None
     assert (summary.n, summary.mean, summary.p50, summary.min, summary.max) == (4, 2.5, 2.5,
                                                                                   1.0, 4.0)
     assert summarize([]) is None
@@ -30,6 +31,7 @@ def test_clearly_different_medians_are_significant() -> None:
     rng = np.random.default_rng(1)
     fast, slow = rng.normal(10, 0.5, 200).tolist(), rng.normal(12, 0.5, 200).tolist()
     estimate = median_ratio_ci(fast, slow)
+    assert estimate is not None
     assert estimate.significant and estimate.low < estimate.ratio < estimate.high < 1
     assert "arm64 is faster" in estimate.verdict()
 
@@ -37,6 +39,7 @@ def test_clearly_different_medians_are_significant() -> None:
 def test_same_distribution_is_not_significant() -> None:
     rng = np.random.default_rng(2)
     estimate = median_ratio_ci(rng.normal(10, 1, 300).tolist(), rng.normal(10, 1, 300).tolist())
+    assert estimate is not None
     assert not estimate.significant and "no meaningful difference" in estimate.verdict()
     assert "includes 1" in estimate.verdict()
 
@@ -83,6 +86,7 @@ def test_cold_samples_never_enter_warm_statistics_and_set_the_observed_rate() ->
     samples.append(forced)
     samples.append(sample("arm64", 1.0, 300.0, init=298.0, phase="warmup"))
     (group,) = summarize_groups(samples, PRICES, None, 1e6)
+    assert group.warm_duration and group.warm_billed
     assert group.warm_duration.n == 9 and group.warm_billed.max == 2.0
     assert group.cold_samples == 2 and group.natural_cold_samples == 1
     assert group.observed_cold_rate == pytest.approx(1 / 10)
@@ -103,10 +107,10 @@ def test_recommendation_names_the_saving_against_the_other_architecture() -> Non
 def test_a_different_answer_is_caught() -> None:
     same = [sample("arm64", 1, 2), sample("x86_64", 1, 2), sample("x86_64", 1, 2)]
     assert check_consistency(same).mismatches == 0
-    off = same + [sample("x86_64", 1, 2, probabilities=(0.1 + 2e-6, 0.9 - 2e-6))]
+    off = [*same, sample("x86_64", 1, 2, probabilities=(0.1 + 2e-06, 0.9 - 2e-06))]
     result = check_consistency(off)
     assert result.mismatches == 1 and result.max_abs_diff == pytest.approx(2e-6)
-    flipped = same + [sample("arm64", 1, 2, labels=("malignant",))]
+    flipped = [*same, sample("arm64", 1, 2, labels=("malignant",))]
     assert check_consistency(flipped).label_differences == 1
 
 
@@ -114,6 +118,7 @@ def test_a_natural_cold_start_in_the_warm_phase_is_priced_and_never_warm() -> No
     samples = [sample("x86_64", 1.0, 2.0) for _ in range(99)]
     samples.append(sample("x86_64", 1.0, 366.0, init=364.0))  # as invoke.py leaves it
     (group,) = summarize_groups(samples, PRICES, None, 1e6)
+    assert group.warm_duration and group.warm_billed and group.cost
     assert group.warm_duration.n == 99 and group.warm_billed.max == 2.0
     assert group.observed_cold_rate == pytest.approx(0.01)
     assert group.cost.mean_billed_ms == pytest.approx(0.99 * 2.0 + 0.01 * 366.0)
@@ -128,6 +133,7 @@ def test_forced_cold_starts_set_the_cold_figure_but_not_the_observed_rate() -> N
     samples += [sample("arm64", 1.0, 400.0, init=398.0)]  # natural
     (group,) = summarize_groups(samples, PRICES, None, 1e6)
     assert group.observed_cold_rate == pytest.approx(1 / 99)
+    assert group.cold_billed and group.cost
     assert group.cold_samples == 2 and group.cold_billed.mean == 350.0
     assert group.cost.mean_billed_ms == pytest.approx((98 * 2.0 + 350.0) / 99)
 
@@ -137,6 +143,7 @@ def test_a_significant_but_tiny_difference_is_no_meaningful_difference() -> None
     arm = rng.normal(0.994, 0.01, 2000).tolist()
     x86 = rng.normal(1.0, 0.01, 2000).tolist()
     estimate = median_ratio_ci(arm, x86)
+    assert estimate is not None
     assert estimate.significant  # real, and 0.6%: not worth a verdict
     assert estimate.verdict().startswith("no meaningful difference")
     assert "is faster" not in estimate.verdict()
@@ -146,4 +153,5 @@ def test_a_large_significant_difference_is_a_verdict() -> None:
     rng = np.random.default_rng(5)
     estimate = median_ratio_ci(rng.normal(0.8, 0.02, 300).tolist(),
                                rng.normal(1.0, 0.02, 300).tolist())
+    assert estimate is not None
     assert estimate.verdict().startswith("arm64 is faster: 1.25×")

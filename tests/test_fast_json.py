@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 from array import array
+from typing import Any
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import engine_env, import_handler_module, read_parity
-from inference.errors import RequestError
 from envelopes import Transport, parse_request
+from helpers import engine_env, import_handler_module, read_parity
+from inference.errors import RequestError
 from inference.requests import FAST_PATH_MIN_BYTES
 
 
@@ -24,7 +25,7 @@ def app_module():
 def parse_both(module, body: str):
     """(fast, slow): each a (values, n) pair (None for a missing value) or an error code."""
     event = {"requestContext": {"http": {"method": "POST"}}, "body": body}
-    results = []
+    results: list[Any] = []
     for parser in (module.FAST_PARSER, None):
         try:
             request = parse_request(event, Transport.HTTP, module.SCHEMA, module.LIMITS, parser)

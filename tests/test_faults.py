@@ -14,9 +14,9 @@ import threading
 import time
 from pathlib import Path
 
-from conftest import APP_DIR, ROOT
+from helpers import APP_DIR, ROOT, X86_FUNCTION
 from local_lambda.launcher import local_runtime
-from local_lambda.worker import _descendants
+from local_lambda.worker import descendants
 
 MISBEHAVING = ROOT / "tests" / "fixtures" / "misbehaving" / "template.yaml"
 
@@ -24,12 +24,12 @@ MISBEHAVING = ROOT / "tests" / "fixtures" / "misbehaving" / "template.yaml"
 def runtime_processes(server_pid: int) -> list[int]:
     """The awslambdaric processes (function runtimes) under the local runtime."""
     found = []
-    for pid in _descendants(server_pid):
+    for pid in descendants(server_pid):
         try:
             command = Path(f"/proc/{pid}/cmdline").read_bytes()
         except OSError:
             continue
-        if b"awslambdaric" in command and not command.startswith(b"/") or (
+        if (b"awslambdaric" in command and not command.startswith(b"/")) or (
                 b"awslambdaric" in command and b"aws-lambda-rie" not in command):
             found.append(pid)
     return found
@@ -73,7 +73,7 @@ def test_corrupted_model_fails_init_with_a_clear_error_not_a_hang(tmp_path: Path
         client = runtime.client()
         for _ in range(2):  # every attempt re-runs INIT and fails the same way, promptly
             started = time.monotonic()
-            response = client.invoke(FunctionName="XGBoostInferenceX86Function",
+            response = client.invoke(FunctionName=X86_FUNCTION,
                                      Payload=(ROOT / "events" / "event.json").read_bytes())
             assert time.monotonic() - started < 10
             assert response["FunctionError"] == "Unhandled"
@@ -82,14 +82,11 @@ def test_corrupted_model_fails_init_with_a_clear_error_not_a_hang(tmp_path: Path
 
 
 def test_modest_load_loses_nothing_and_mixes_nothing_up() -> None:
-    import sys
-
-    sys.path.insert(0, str(ROOT / "tools"))
-    from load_test import build_requests, run
+    from tools.load_test import build_requests, run
 
     requests = build_requests(600, bad_fraction=0.2)
     with local_runtime(ROOT / "template.yaml", max_concurrency=8) as runtime:
-        tally, elapsed = run(runtime.client(), requests, concurrency=8)
+        tally, _elapsed = run(runtime.client(), requests, concurrency=8)
     assert tally.lost == tally.wrong == tally.mixed_up == 0, tally.problems[:5]
     assert tally.ok + tally.refused_as_expected == 600
     assert tally.refused_as_expected > 50

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import sys
 from array import array
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,14 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.datasets import load_breast_cancer
 
-from conftest import EVENTS_DIR, load_event
+from dataset import uci_name  # training's copy: the demo's aliases come from it
 from envelopes import Transport, parse_request
+from helpers import EVENTS_DIR, load_event
 from inference.errors import RequestError, all_error_codes
 from inference.features import FeatureSchema
 from inference.requests import Limits
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "train-code"))
-from dataset import uci_name  # noqa: E402  training's copy: the demo's aliases come from it
 
 DATA = load_breast_cancer()
 SKLEARN_NAMES = [str(n) for n in DATA.feature_names]
@@ -69,7 +65,7 @@ def test_sample_event_is_the_original_flat_format_in_uci_order() -> None:
 def test_both_naming_schemes_work_flat_in_features_and_in_batches(wrapper: str,
                                                                  scheme: str) -> None:
     names = [u for u, _ in UCI_TABLE] if scheme == "uci" else SKLEARN_NAMES
-    row = dict(zip(names, DATA.data[7].tolist()))
+    row = dict(zip(names, DATA.data[7].tolist(), strict=True))
     payload = {"flat": row, "features": {"features": row},
                "instances": {"instances": [row, row]}}[wrapper]
     parsed = parse_request(payload, Transport.DIRECT, SCHEMA, LIMITS)
@@ -83,14 +79,14 @@ def code_of(payload: object) -> str:
 
 
 def test_same_feature_under_both_schemes_is_a_duplicate_not_a_silent_pick() -> None:
-    row = dict(zip(SKLEARN_NAMES, DATA.data[0].tolist()))
+    row = dict(zip(SKLEARN_NAMES, DATA.data[0].tolist(), strict=True))
     row["radius_mean"] = 99.0
     assert code_of({"features": row}) == "duplicate_feature"
 
 
 def test_half_uci_half_scikit_learn_is_refused_as_mixed() -> None:
     row = {(uci if i % 2 else sk): v for i, ((uci, sk), v) in
-           enumerate(zip(UCI_TABLE, DATA.data[0].tolist()))}
+           enumerate(zip(UCI_TABLE, DATA.data[0].tolist(), strict=True))}
     assert code_of({"instances": [DATA.data[0].tolist(), row]}) == "mixed_feature_names"
 
 
@@ -98,7 +94,8 @@ def test_null_is_a_missing_value_by_position_and_by_name() -> None:
     row = DATA.data[0].tolist()
     row[3] = None
     by_position = parse_request({"features": row}, Transport.DIRECT, SCHEMA, LIMITS)
-    by_name = parse_request({"features": dict(zip(SKLEARN_NAMES, row))}, Transport.DIRECT,
+    by_name = parse_request({"features": dict(zip(SKLEARN_NAMES, row, strict=True))},
+                            Transport.DIRECT,
                             SCHEMA, LIMITS)
     for parsed in (by_position, by_name):
         assert np.isnan(parsed.values[3])

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import MODEL_DIR, engine_env, import_handler_module, read_parity
+from helpers import MODEL_DIR, engine_env, import_handler_module, read_parity
 from inference.errors import all_error_codes
 
 LIMITS = {"MAX_BATCH_ROWS": "5", "MAX_REQUEST_BYTES": "20000"}
@@ -40,9 +40,9 @@ junk = st.recursive(st.one_of(st.none(), st.booleans(), hostile_number, st.text(
 real_row = st.sampled_from(ROWS)
 positional = st.one_of(real_row, st.lists(st.one_of(finite, hostile_number), min_size=28,
                                           max_size=32))
-named = st.builds(lambda row, scheme: dict(zip(NAMES if scheme else ALL_NAMES[30:], row)),
-                  real_row, st.booleans())
-named_messy = st.dictionaries(st.sampled_from(ALL_NAMES + ["radius", "ünïcødé", ""]),
+named = st.builds(lambda row, scheme: dict(zip(NAMES if scheme else ALL_NAMES[30:], row,
+                                               strict=True)), real_row, st.booleans())
+named_messy = st.dictionaries(st.sampled_from([*ALL_NAMES, "radius", "ünïcødé", ""]),
                               hostile_number, min_size=0, max_size=33)
 row = st.one_of(positional, named, named_messy, junk)
 payload = st.one_of(
@@ -125,7 +125,7 @@ def test_ten_thousand_hostile_events_never_crash_and_agree_with_xgboost(engines,
         seen["accepted"] += 1
         _, reference, _ = answer(engines["xgboost"], event)
         assert len(reference["predictions"]) == len(document["predictions"])
-        for mine, theirs in zip(document["predictions"], reference["predictions"]):
+        for mine, theirs in zip(document["predictions"], reference["predictions"], strict=True):
             probabilities = mine["probabilities"]
             assert all(0.0 <= p <= 1.0 for p in probabilities.values())
             assert math.isclose(sum(probabilities.values()), 1.0, abs_tol=1e-15)

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from conftest import (
+from expectations import assert_answers_like_xgboost
+from helpers import (
     BAD_EVENTS_DIR,
     EVENTS_DIR,
     FakeContext,
@@ -18,7 +19,6 @@ from conftest import (
     import_handler_module,
     load_event,
 )
-from expectations import assert_answers_like_xgboost
 from inference.errors import all_error_codes
 
 HTTP_EVENTS = {"event-function-url.json", "event-apigateway-v1.json",
@@ -30,6 +30,7 @@ def answer_of(response: bytes | dict[str, Any], http: bool) -> tuple[int, dict[s
         assert isinstance(response, bytes)  # direct invokes answer the JSON document itself
         document = json.loads(response)
         return 200 if "error" not in document else 400, document
+    assert isinstance(response, dict)
     assert response["headers"] == {"Content-Type": "application/json"}
     assert response["isBase64Encoded"] is False
     return response["statusCode"], json.loads(response["body"])

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import EVENTS_DIR, engine_env, import_handler_module, load_event, read_parity
+from helpers import EVENTS_DIR, engine_env, import_handler_module, load_event, read_parity
 from inference.errors import all_error_codes
 from inference.requests import FAST_PATH_MIN_BYTES
 
@@ -46,7 +46,7 @@ def app(request: pytest.FixtureRequest) -> Any:
 
 
 def test_six_megabytes_of_escaped_backslashes_in_a_key_answer_a_small_error(app) -> None:
-    body = '{"features":%s,"%s":1}' % (json.dumps(ROW), "\\\\" * 3_145_000)
+    body = '{{"features":{},"{}":1}}'.format(json.dumps(ROW), "\\\\" * 3_145_000)
     assert len(body) > 6_000_000
     status, text = http_answer(app, url_event(body))
     assert status == 400
@@ -59,7 +59,8 @@ def test_six_megabytes_of_escaped_backslashes_in_a_key_answer_a_small_error(app)
 @pytest.mark.parametrize("payload, code", [
     ({"features": ROW, "k" * 5_000_000: 1}, "unknown_field"),
     ({"k" * 5_000_000: 1, "z" * 1000: 2}, "unknown_event_shape"),
-    ({"features": {"x" * 1_000_000: 1.0, **dict(zip(NAMES[1:], ROW))}}, "unknown_feature"),
+    ({"features": {"x" * 1_000_000: 1.0, **dict(zip(NAMES[1:], ROW[1:], strict=True))}},
+     "unknown_feature"),
     ({"instances": [[1.0] * 29 + ["\u2603" * 1_000_000]]}, "not_a_number"),
 ], ids=["unknown_field", "unknown_event_shape", "unknown_feature", "not_a_number"])
 def test_huge_names_and_values_are_echoed_only_as_a_short_prefix(app, payload, code) -> None:
@@ -68,7 +69,7 @@ def test_huge_names_and_values_are_echoed_only_as_a_short_prefix(app, payload, c
 
 def test_a_huge_repeated_key_is_echoed_only_as_a_short_prefix(app) -> None:
     key = json.dumps("\u0000\u00e9" * 200_000)
-    status, text = http_answer(app, url_event("{%s:1,%s:2}" % (key, key)))
+    status, text = http_answer(app, url_event(f"{{{key}:1,{key}:2}}"))
     assert status == 400
     assert_small_refusal(text, "duplicate_key")
     assert json.loads(text)["error"]["details"]["key"].startswith("\u0000\u00e9")
@@ -156,7 +157,7 @@ def test_utf8_encoded_surrogates_are_refused_as_not_utf8(app) -> None:
 @pytest.mark.parametrize("zero", ["-0", "-0.0", "-0e0", "0"])
 def test_minus_zero_answers_the_same_on_the_fast_and_python_paths(app, zero) -> None:
     row = ", ".join([zero] + [repr(v) for v in ROW[1:]])
-    body = '{"instances": [[%s]]}' % row
+    body = f'{{"instances": [[{row}]]}}'
     small = http_answer(app, url_event(body))
     large = http_answer(app, url_event(body + " " * FAST_PATH_MIN_BYTES))
     positive = http_answer(app, url_event(body.replace(zero, "0", 1)))
@@ -180,7 +181,7 @@ def test_too_many_values_counts_commas_against_the_full_batch(app) -> None:
 
 def test_a_full_batch_of_named_rows_is_within_the_structural_limits() -> None:
     app = import_handler_module(engine_env("compiled", MAX_BATCH_ROWS="100"), "app_100_rows")
-    rows = [dict(zip(NAMES, ROW))] * 100
+    rows = [dict(zip(NAMES, ROW, strict=True))] * 100
     status, text = http_answer(app, url_event(json.dumps({"instances": rows})))
     assert status == 200 and len(json.loads(text)["predictions"]) == 100
     status, text = http_answer(app, url_event(json.dumps({"instances": rows * 2})))

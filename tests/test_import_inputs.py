@@ -1,20 +1,16 @@
-"""The importer's readers of user files: any bytes give a format or a clear refusal, never a crash."""
+"""The importer's readers of user files: any bytes give a format or a clear refusal, no crash."""
 
 from __future__ import annotations
 
 import math
-import sys
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT
-
-sys.path.insert(0, str(ROOT / "train-code"))
-from model_file import ModelFileError, sniff_format  # noqa: E402
-from parity_file import SampleError, read_sample  # noqa: E402
+from model_file import ModelFileError, sniff_format
+from parity_file import SampleError, read_sample
 
 NAMES = ["a", "b", "c"]
 

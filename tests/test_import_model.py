@@ -7,7 +7,6 @@ import json
 import os
 import pickle
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,17 +15,13 @@ from typing import Any
 import numpy as np
 import pytest
 import xgboost as xgb
-
-from conftest import APP_DIR, ROOT
 from sklearn.datasets import load_digits
 
+from helpers import AARCH64_CC, APP_DIR, HAS_AARCH64_TOOLS, QEMU, ROOT
 from user_models import OBJECTIVES, breast_cancer_with_missing, classes, save, train
 
 IMPORT = ROOT / "train-code" / "import_model.py"
 NATIVE = APP_DIR / "native"
-AARCH64_CC = "aarch64-linux-gnu-gcc"
-QEMU = "qemu-aarch64-static"
-HAS_AARCH64 = bool(shutil.which(AARCH64_CC) and shutil.which(QEMU))
 PARITY_LINE = re.compile(r"parity arch=(\S+) rows=(\d+) outputs=(\d+) missing_rows=(\d+) "
                          r"max_(abs|rel)_diff=(\S+) \(row -?\d+\) tolerance=(\S+) (OK|FAILED)")
 
@@ -46,7 +41,8 @@ def imported(tmp_path: Path, booster: xgb.Booster, name: str, *options: str,
 
 def parity_check(model_dir: Path, out: Path, arch: str = "") -> re.Match[str]:
     cross = arch == "aarch64"
-    args = [f"CC={AARCH64_CC}", "ARCH=aarch64", f"RUN={QEMU} -L /usr/aarch64-linux-gnu"] if cross else []
+    args = ([f"CC={AARCH64_CC}", "ARCH=aarch64", f"RUN={QEMU} -L /usr/aarch64-linux-gnu"]
+            if cross else [])
     result = subprocess.run(["make", "-s", "-C", str(NATIVE), "check", f"MODEL_DIR={model_dir}",
                              f"OUT={out}", *args], capture_output=True, text=True)
     match = PARITY_LINE.search(result.stdout)
@@ -54,7 +50,7 @@ def parity_check(model_dir: Path, out: Path, arch: str = "") -> re.Match[str]:
     return match
 
 
-ARCHES = ["host"] + (["aarch64"] if HAS_AARCH64 or os.environ.get("CI") else [])
+ARCHES = ["host"] + (["aarch64"] if HAS_AARCH64_TOOLS or os.environ.get("CI") else [])
 
 
 @pytest.mark.parametrize("objective", sorted(OBJECTIVES))

@@ -13,9 +13,9 @@ from array import array
 
 import pytest
 
-from conftest import HOST_LIBRARY, MODEL_DIR
-from inference.engines.compiled import CompiledEngine
+from helpers import HOST_LIBRARY, MODEL_DIR
 from inference import errors
+from inference.engines.compiled import CompiledEngine
 
 CANARY = 0xA5
 NAMES = [("", ""), ("M", "B"), ("", "benign"), ("malignant", "B"), ("\u00e9", "\"")]
@@ -36,7 +36,8 @@ def library() -> ctypes.CDLL:
 @pytest.fixture(scope="module")
 def engine() -> CompiledEngine:
     metadata = json.loads((MODEL_DIR / "metadata.json").read_text())
-    return CompiledEngine(HOST_LIBRARY, len(metadata["feature_names"]), metadata["num_outputs"])
+    return CompiledEngine(str(HOST_LIBRARY), len(metadata["feature_names"]),
+                          metadata["num_outputs"])
 
 
 def names_json(negative: str, positive: str) -> tuple[bytes, bytes]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import APP_DIR, ROOT
+from helpers import APP_DIR, ARM_FUNCTION, ROOT, X86_FUNCTION
 from local_lambda.dockerfile import Run, in_task_root, read_dockerfile, read_run
 from local_lambda.functions import load_functions
 from local_lambda.image import build_image, image_name
@@ -56,7 +56,7 @@ def test_task_root_destinations_are_recognised() -> None:
 
 def test_template_functions_resolve_with_globals_and_share_one_image() -> None:
     specs = load_functions(ROOT / "template.yaml")
-    arm, x86 = specs["XGBoostInferenceArm64Function"], specs["XGBoostInferenceX86Function"]
+    arm, x86 = specs[ARM_FUNCTION], specs[X86_FUNCTION]
     assert (arm.architecture, x86.architecture) == ("arm64", "x86_64")
     assert arm.memory_mb == x86.memory_mb == 512 and arm.timeout_s == 10
     assert arm.environment == {"MAX_BATCH_ROWS": "10000"}

@@ -17,15 +17,15 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import ROOT, bad_event_paths, good_event_paths, load_event
 from expectations import assert_answers_like_xgboost
+from helpers import ARM_FUNCTION, ROOT, X86_FUNCTION, bad_event_paths, good_event_paths, load_event
 from local_lambda.launcher import local_runtime
-from local_lambda.worker import _descendants
+from local_lambda.worker import descendants
 
 TEMPLATE = ROOT / "template.yaml"
 MISBEHAVING = ROOT / "tests" / "fixtures" / "misbehaving" / "template.yaml"
-ARM = "XGBoostInferenceArm64Function"
-X86 = "XGBoostInferenceX86Function"
+ARM = ARM_FUNCTION
+X86 = X86_FUNCTION
 REPORT_FIELD = re.compile(r"([A-Za-z ]+): ([^\t]+)")
 
 
@@ -219,7 +219,7 @@ def test_stopping_leaves_no_process_and_frees_the_port() -> None:
     with local_runtime(MISBEHAVING) as running:
         invoke(running.client(), "MisbehavingFunction", {})
         server_pid = running.process.pid
-        workers = _descendants(server_pid)
+        workers = descendants(server_pid)
         assert workers  # the emulator and its runtime
     assert running.process.returncode == 0
     assert [pid for pid in workers if running_process(pid)] == []

@@ -10,14 +10,15 @@ from __future__ import annotations
 import json
 import socket
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conftest import ROOT
+from helpers import ROOT, X86_FUNCTION
 from local_lambda.launcher import local_runtime
 
-X86 = "XGBoostInferenceX86Function"
+X86 = X86_FUNCTION
 INVOKE = f"/2015-03-31/functions/{X86}/invocations"
 CONFIGURATION = f"/2015-03-31/functions/{X86}/configuration"
 EVENT = (ROOT / "events" / "event.json").read_bytes()
@@ -65,7 +66,7 @@ def assert_lambda_error(response: bytes, status: int, error_type: str) -> dict[s
 
 
 def server_status(runtime: Any, field: str) -> int:
-    text = open(f"/proc/{runtime.process.pid}/status").read()
+    text = Path(f"/proc/{runtime.process.pid}/status").read_text()
     return int(next(line.split()[1] for line in text.splitlines() if line.startswith(field)))
 
 

@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT
+from helpers import ROOT
 
 LAMBDA_MINIMUM_MB = 128
 SHAPES = {"objects": "too_many_values", "lists": "too_many_values", "deep": "too_many_values",

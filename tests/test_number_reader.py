@@ -21,8 +21,14 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from conftest import (AARCH64_CC, APP_DIR, QEMU, engine_env, import_handler_module,
-                      needs_aarch64_tools)
+from helpers import (
+    AARCH64_CC,
+    APP_DIR,
+    QEMU,
+    engine_env,
+    import_handler_module,
+    needs_aarch64_tools,
+)
 
 WIDTH = 30  # the demo model's features: a row is 30 numbers
 MIN_BODY_BYTES = 4096
@@ -50,7 +56,7 @@ def read_with_c(module: ModuleType, texts: list[str]) -> list[float] | None:
 def assert_bit_exact(module: ModuleType, texts: list[str]) -> None:
     got = read_with_c(module, texts)
     assert got is not None, f"the C reader declined finite numbers: {texts}"
-    for text, value in zip(texts, got):
+    for text, value in zip(texts, got, strict=True):
         assert bits(value) == bits(float(text)), f"{text}: C {value!r}, Python {float(text)!r}"
 
 
@@ -153,5 +159,5 @@ def test_arm64_build_of_the_reader_reads_as_python_under_qemu(tmp_path: Path) ->
     printed = subprocess.run([QEMU, str(binary)], input="\n".join(texts) + "\n",
                              capture_output=True, text=True, check=True).stdout.split()
     expected = [struct.pack(">d", float(t)).hex() for t in texts]
-    assert [(t, p) for t, p, e in zip(texts, printed, expected) if p != e] == []
     assert len(printed) == len(texts)
+    assert [(t, p) for t, p, e in zip(texts, printed, expected, strict=True) if p != e] == []

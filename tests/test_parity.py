@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import platform
 import shutil
 import subprocess
@@ -10,10 +11,17 @@ from pathlib import Path
 
 import pytest
 
-from conftest import AARCH64_CC, APP_DIR, MODEL_DIR, QEMU, needs_aarch64_tools, read_parity
+from helpers import (
+    AARCH64_CC,
+    APP_DIR,
+    MODEL_DIR,
+    QEMU,
+    engine_env,
+    needs_aarch64_tools,
+    read_parity,
+)
 from inference.predictor import Predictor
 from inference.settings import Settings
-from conftest import engine_env
 
 NATIVE = APP_DIR / "native"
 TOLERANCE = 1e-6
@@ -24,9 +32,10 @@ def test_engine_matches_xgboost_on_every_row(engine: str) -> None:
     _, rows, expected = read_parity()
     assert len(rows) == 569
     predictor = Predictor.load(Settings.from_env(engine_env(engine)))
-    values = array("d", [v for row in rows for v in row])
+    values = array("d", [math.nan if v is None else v for row in rows for v in row])
     got = predictor.predict(values, len(rows))
-    worst = max(abs(a - b) for a, b in zip(got, [v for out in expected for v in out]))
+    flat = [v for out in expected for v in out]
+    worst = max(abs(a - b) for a, b in zip(got, flat, strict=True))
     assert worst <= TOLERANCE, f"{engine}: max |dp| = {worst}"
 
 
@@ -56,7 +65,7 @@ def test_arm64_build_matches_xgboost_under_qemu(tmp_path: Path) -> None:
 
 
 def test_parity_check_fails_on_a_wrong_probability(tmp_path: Path) -> None:
-    header, rows, expected = read_parity()
+    _header, _rows, _expected = read_parity()
     broken_dir = tmp_path / "model"
     shutil.copytree(MODEL_DIR, broken_dir)
     lines = (broken_dir / "parity.csv").read_text().splitlines()

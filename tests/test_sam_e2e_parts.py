@@ -4,11 +4,15 @@ container, its HTTP request reading over a real socket pair, and how answers are
 from __future__ import annotations
 
 import json
+import platform
 import socket
+import subprocess
 import urllib.parse
 
 from e2e.answers import compare
 from e2e.docker_proxy import RIE_IN_CONTAINER, host_networked, read_request, with_build_arg
+from e2e.steps import parity_gate_machines
+from helpers import APP_DIR
 
 SAM_CONTAINER = {
     "Image": "xgboostinferencearm64function:python3.12",
@@ -79,6 +83,16 @@ def test_build_request_gets_the_stand_in_base_image_as_a_build_argument() -> Non
               "&buildargs=%7B%22ENGINE%22%3A+%22compiled%22%7D")
     rewritten = urllib.parse.urlsplit(with_build_arg(target, "PYTHON_IMAGE", "stand-in:arm64"))
     query = dict(urllib.parse.parse_qsl(rewritten.query))
-    assert json.loads(query["buildargs"]) == {"ENGINE": "compiled", "PYTHON_IMAGE": "stand-in:arm64"}
+    assert json.loads(query["buildargs"]) == {"ENGINE": "compiled",
+                                              "PYTHON_IMAGE": "stand-in:arm64"}
     assert query["t"] == "fn:python3.12" and query["platform"] == "linux/arm64"
     assert rewritten.path == "/v1.41/build"
+
+
+def test_parity_gate_lines_are_read_from_the_checker_s_real_output() -> None:
+    """The harness must recognise what app/native/parity_check prints, whatever it adds."""
+    printed = subprocess.run(["make", "-s", "-C", str(APP_DIR / "native"), "check"],
+                             capture_output=True, text=True, check=True).stdout
+    machines = parity_gate_machines("#15 0.617 " + printed)
+    assert list(machines) == [platform.machine()], printed
+    assert parity_gate_machines(printed.replace(" OK", " FAILED")) == {}

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 import xgboost as xgb
 
-from conftest import APP_DIR, ROOT
+from helpers import APP_DIR, ROOT
 from lambda_compare.parity_rows import read_parity_rows
 from local_lambda.inprocess import load_handler_module
 from user_models import OBJECTIVES, save, train
@@ -52,7 +52,8 @@ def handler(model_dir: Path, library: Path, engine: str, name: str) -> ModuleTyp
     return load_handler_module(APP_DIR / "app.py", env, name)
 
 
-def xgboost_says(booster: xgb.Booster, objective: str, rows: list[list[float | None]]) -> np.ndarray:
+def xgboost_says(booster: xgb.Booster, objective: str,
+                 rows: list[list[float | None]]) -> np.ndarray:
     """XGBoost's own prediction, NaN for missing; class probabilities for multi:softmax."""
     if objective == "multi:softmax":
         booster = booster.copy()
@@ -78,13 +79,14 @@ def worst_difference(metadata: dict[str, Any], predictions: list[dict[str, Any]]
     classes = metadata["class_names"]
     assert len(predictions) == len(expected)
     worst = 0.0
-    for answer, want in zip(predictions, expected):
+    for answer, want in zip(predictions, expected, strict=True):
         if kind == "binary":
             index = answer["class_index"]
             assert answer["label"] == classes[index]
             if values == "probability":
                 p = answer["probabilities"]
-                assert list(p) == classes and p[classes[0]] + p[classes[1]] == pytest.approx(1, abs=1e-15)
+                assert list(p) == classes
+                assert p[classes[0]] + p[classes[1]] == pytest.approx(1, abs=1e-15)
                 worst = max(worst, abs(p[classes[1]] - want[0]) - ROUNDING)
                 assert index == int(want[0] >= metadata["threshold"]) or abs(want[0] - 0.5) < 1e-6
             elif values == "margin":
@@ -96,7 +98,8 @@ def worst_difference(metadata: dict[str, Any], predictions: list[dict[str, Any]]
         elif kind == "multiclass":
             p = answer["probabilities"]
             assert list(p) == classes and answer["label"] == classes[answer["class_index"]]
-            worst = max(worst, max(abs(p[c] - w) for c, w in zip(classes, want)) - ROUNDING)
+            worst = max(worst, max(abs(p[c] - w) for c, w in zip(classes, want, strict=True))
+                        - ROUNDING)
             assert want[answer["class_index"]] >= want.max() - 2e-6  # the arg-max, up to noise
         else:
             key = "score" if kind == "ranking" else "value"
@@ -133,15 +136,17 @@ def test_the_handler_serves_every_objective_as_xgboost_predicts(tmp_path: Path,
 
 
 def test_a_multiclass_answer_has_every_class_and_a_named_row_works(tmp_path: Path) -> None:
-    booster, model_dir, library = import_model(tmp_path, "multi:softprob")
+    _, model_dir, library = import_model(tmp_path, "multi:softprob")
     names = json.loads((model_dir / "metadata.json").read_text())["feature_names"]
     module = handler(model_dir, library, "compiled", "serve_named_multiclass")
     row = [5.1, None, 1.4, 0.2]
-    by_name = json.loads(module.lambda_handler({"features": dict(zip(names, row))}, None))
+    named = {"features": dict(zip(names, row, strict=True))}
+    by_name = json.loads(module.lambda_handler(named, None))
     by_position = json.loads(module.lambda_handler({"features": row}, None))
     assert by_name["predictions"] == by_position["predictions"]
     probabilities = by_name["predictions"][0]["probabilities"]
-    assert len(probabilities) == 3 and sum(probabilities.values()) == pytest.approx(1, abs=1e-6)  # float32 softmax
+    # float32 softmax: the probabilities sum to 1 up to float32 rounding
+    assert len(probabilities) == 3 and sum(probabilities.values()) == pytest.approx(1, abs=1e-6)
 
 
 AARCH64 = ("aarch64-linux-gnu-gcc", "qemu-aarch64-static")

@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from samtranslator.translator.transform import transform
 from samtranslator.public.translator import ManagedPolicyLoader
+from samtranslator.translator.transform import transform
 
-from conftest import APP_DIR, ROOT
+from helpers import APP_DIR, ARM_FUNCTION, ROOT, X86_FUNCTION
 
 TEMPLATE = ROOT / "template.yaml"
 ENV = {**os.environ, "SAM_CLI_TELEMETRY": "0", "AWS_DEFAULT_REGION": "us-east-1"}
@@ -73,16 +73,16 @@ def functions(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def test_transformed_template_has_exactly_two_image_functions_arm64_and_x86(transformed) -> None:
     found = functions(transformed)
-    assert set(found) == {"XGBoostInferenceArm64Function", "XGBoostInferenceX86Function"}
-    assert found["XGBoostInferenceArm64Function"]["Properties"]["Architectures"] == ["arm64"]
-    assert found["XGBoostInferenceX86Function"]["Properties"]["Architectures"] == ["x86_64"]
+    assert set(found) == {ARM_FUNCTION, X86_FUNCTION}
+    assert found[ARM_FUNCTION]["Properties"]["Architectures"] == ["arm64"]
+    assert found[X86_FUNCTION]["Properties"]["Architectures"] == ["x86_64"]
     for resource in found.values():
         assert resource["Properties"]["PackageType"] == "Image"
 
 
 def test_twins_differ_only_in_architecture_and_names(transformed) -> None:
     source = cfn_yaml()["Resources"]
-    arm, x86 = source["XGBoostInferenceArm64Function"], source["XGBoostInferenceX86Function"]
+    arm, x86 = source[ARM_FUNCTION], source[X86_FUNCTION]
     assert arm["Metadata"] == x86["Metadata"]
     assert arm["Metadata"]["DockerContext"] == "./app"
     assert arm["Metadata"]["Dockerfile"] == "Dockerfile"
@@ -96,8 +96,8 @@ def test_twins_differ_only_in_architecture_and_names(transformed) -> None:
         return props
 
     built = functions(transformed)
-    assert normalised(built["XGBoostInferenceArm64Function"]) == normalised(
-        built["XGBoostInferenceX86Function"])
+    assert normalised(built[ARM_FUNCTION]) == normalised(
+        built[X86_FUNCTION])
 
 
 def test_function_urls_require_iam_and_outputs_name_both_functions(transformed) -> None:

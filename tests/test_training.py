@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MODEL_DIR, ROOT
+from helpers import MODEL_DIR, ROOT
 
 TRAIN = ROOT / "train-code" / "train.py"
 

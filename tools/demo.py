@@ -15,14 +15,14 @@ import sys
 from contextlib import ExitStack
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from lambda_compare.cli import main as compare
+from lambda_compare.errors import EXIT_INTERRUPTED, EXIT_UNAVAILABLE
+from lambda_compare.parity_rows import read_parity_rows
+from lambda_compare.targets import ARM64, FUNCTION_IDS
+from local_lambda.launcher import LocalRuntime, local_runtime
+from tools.invoke import print_invocation
 
-from lambda_compare.cli import main as compare  # noqa: E402
-from lambda_compare.errors import EXIT_INTERRUPTED, EXIT_UNAVAILABLE  # noqa: E402
-from lambda_compare.parity_rows import read_parity_rows  # noqa: E402
-from local_lambda.launcher import LocalRuntime, local_runtime  # noqa: E402
-from tools.invoke import print_invocation  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 RESULTS = ROOT / "results"
 MODEL_DIR = ROOT / "app" / "model"
@@ -48,9 +48,9 @@ def sample_event() -> Path:
 
 def show_sample_event(runtime: LocalRuntime) -> None:
     event = sample_event()
-    print(f"== {event.relative_to(ROOT)} -> XGBoostInferenceArm64Function (local invoke)")
+    print(f"== {event.relative_to(ROOT)} -> {FUNCTION_IDS[ARM64]} (local invoke)")
     sys.stderr.flush()
-    print_invocation(runtime.client(), "XGBoostInferenceArm64Function", event)
+    print_invocation(runtime.client(), FUNCTION_IDS[ARM64], event)
     sys.stderr.flush()
     print()
 

@@ -15,10 +15,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from lambda_compare.targets import ARM64, FUNCTION_IDS
+from local_lambda.__main__ import main as local_invoke
 
-from local_lambda.__main__ import main as local_invoke  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def answering(port: int) -> bool:
@@ -43,7 +43,8 @@ def print_invocation(client: Any, function: str, event: Path) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("function")
+    parser.add_argument("function", nargs="?", default=FUNCTION_IDS[ARM64],
+                        help="a function of template.yaml (default: the arm64 one)")
     parser.add_argument("--event", type=Path, default=ROOT / "events" / "event.json")
     parser.add_argument("--port", type=int, default=3001)
     args = parser.parse_args(argv)

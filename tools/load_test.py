@@ -5,7 +5,7 @@ request-specific shift), so an answer meant for another request cannot pass as r
 bad requests must come back with their documented error code. Reports lost, wrong and
 mixed-up answers (all must be 0), throughput and latency percentiles.
 
-    python tools/load_test.py --invocations 5000 --concurrency 8
+    python -m tools.load_test --invocations 5000 --concurrency 8
 """
 
 from __future__ import annotations
@@ -20,14 +20,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lambda_compare.samples import dataset_rows
+from lambda_compare.stats import summarize
+from lambda_compare.targets import FUNCTION_IDS
+from local_lambda.launcher import local_runtime
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
-from lambda_compare.samples import dataset_rows  # noqa: E402
-from lambda_compare.stats import summarize  # noqa: E402
-from local_lambda.launcher import local_runtime  # noqa: E402
-
-FUNCTIONS = ("XGBoostInferenceArm64Function", "XGBoostInferenceX86Function")
+FUNCTIONS = tuple(FUNCTION_IDS.values())
 TOLERANCE = 1e-6
 
 
@@ -96,7 +96,7 @@ def check(request: Request, document: Any, tally: Tally,
     predictions = document.get("predictions") if isinstance(document, dict) else None
     got = [p["probabilities"]["benign"] for p in predictions or []]
     if len(got) == len(request.expected) and all(
-            abs(a - b) <= TOLERANCE for a, b in zip(got, request.expected)):
+            abs(a - b) <= TOLERANCE for a, b in zip(got, request.expected, strict=True)):
         tally.ok += 1
         return
     key = tuple(round(p, 6) for p in got)
@@ -121,7 +121,7 @@ def run(client: Any, requests: list[Request], concurrency: int) -> tuple[Tally, 
             document = json.loads(response["Payload"].read())
             if response.get("FunctionError"):
                 raise RuntimeError(f"function error: {document}")
-        except Exception as error:  # noqa: BLE001 - every failure is counted as lost
+        except Exception as error:
             tally.lost += 1
             tally.problems.append(f"lost: {type(error).__name__}: {error}"[:200])
             return

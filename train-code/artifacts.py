@@ -150,7 +150,7 @@ def write_artifacts(output_dir: Path, booster: xgb.Booster, description: ModelDe
         "num_trees": len(booster.get_dump()),
         "parity_file": PARITY_FILE,
         "parity_sha256": sha256_of(parity_path),
-        "parity_rows": int(len(parity_x)),
+        "parity_rows": len(parity_x),
         "parity": {"rows_from": description.parity_source, **parity_check(description.spec)},
         "library_versions": library_versions(),
         "self_check": self_check,
@@ -161,4 +161,4 @@ def write_artifacts(output_dir: Path, booster: xgb.Booster, description: ModelDe
                              + "\n", encoding="utf-8")
     paths = [model_path, metadata_path, parity_path, *(c_dir / n for n in C_SOURCE_FILES)]
     return Written(model_version=model_version, model_sha256=model_sha256, paths=paths,
-                   parity_rows=int(len(parity_x)))
+                   parity_rows=len(parity_x))

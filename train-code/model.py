@@ -15,7 +15,6 @@ from sklearn.metrics import accuracy_score, confusion_matrix, log_loss, roc_auc_
 
 from dataset import Splits
 
-
 OBJECTIVE = "binary:logistic"
 
 
@@ -70,7 +69,7 @@ def evaluate(booster: xgb.Booster, x_test: np.ndarray, y_test: np.ndarray,
     probability = predict_benign(booster, x_test)
     predicted = (probability >= threshold).astype(np.int64)
     return {
-        "rows": int(len(y_test)),
+        "rows": len(y_test),
         "accuracy": round(float(accuracy_score(y_test, predicted)), 6),
         "roc_auc": round(float(roc_auc_score(y_test, probability)), 6),
         "log_loss": round(float(log_loss(y_test, probability, labels=[0, 1])), 6),

@@ -45,7 +45,7 @@ def write_parity_file(path: Path, feature_names: list[str], x: np.ndarray,
                       outputs: np.ndarray, columns: list[str]) -> None:
     header = [_UNSAFE.sub("_", name) for name in feature_names] + columns
     lines = [",".join(header)]
-    for row, out in zip(x.tolist(), outputs.tolist()):
+    for row, out in zip(x.tolist(), outputs.tolist(), strict=True):
         lines.append(",".join(repr(float(value)) for value in [*row, *out]))
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
@@ -58,7 +58,7 @@ class SampleError(ValueError):
 
 
 def read_sample(path: Path, feature_names: list[str]) -> np.ndarray:
-    """Rows from a CSV: by position, or by header names in any order; empty/`nan`/`null` is missing."""
+    """Rows from a CSV, by position or by header names in any order; empty/nan/null is missing."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:

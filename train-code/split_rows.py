@@ -16,7 +16,6 @@ from typing import Any
 
 import numpy as np
 
-LEFT, RIGHT, MISSING = 0, 1, 2
 RECENT_ROWS = 32
 # A row's state per feature: (low, high) meaning low <= value < high, or None for NaN.
 Interval = tuple[float, float]

@@ -5,5 +5,5 @@ runtime interface client); the benchmark reports ours as this floor plus our ove
 """
 
 
-def lambda_handler(event, context):
+def lambda_handler(event: object, context: object) -> dict[str, str]:
     return {"hello": "world"}

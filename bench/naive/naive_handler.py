@@ -5,6 +5,7 @@ The benchmark's baseline; not part of the application.
 
 import json
 import os
+from typing import Any
 
 import numpy as np
 import xgboost as xgb
@@ -14,12 +15,12 @@ BOOSTER = xgb.Booster(model_file=os.path.join(os.environ.get("LAMBDA_TASK_ROOT",
 FEATURES = BOOSTER.feature_names
 
 
-def lambda_handler(event, context):
+def lambda_handler(event: dict[str, Any], context: object) -> dict[str, Any]:
     http = "requestContext" in event
     payload = json.loads(event["body"]) if http else event
     rows = payload["instances"] if "instances" in payload else [payload["features"]]
     matrix = xgb.DMatrix(np.array(rows, dtype=np.float64), feature_names=FEATURES)
-    predictions = []
+    predictions: list[object] = []
     for p in BOOSTER.predict(matrix).tolist():
         if isinstance(p, list):  # an imported multiclass model: its class probabilities
             predictions.append({"probabilities": p})
