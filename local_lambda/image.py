@@ -111,9 +111,18 @@ def ensure_runtime_client(runtime_dir: Path, log: Log, pip_flags: tuple[str, ...
     return runtime_dir
 
 
-def build_model_library(context: Path, out: Path, log: Log, make_args: tuple[str, ...] = (),
+def build_model_library(context: Path, out_root: Path, log: Log, make_args: tuple[str, ...] = (),
                         error: type[ImageBuildError] = ImageBuildError) -> Path:
-    """`make -C native check` into `out`: the library is built and passes the parity check."""
+    """`make -C native check` under `out_root`: the library is built and passes the parity check.
+
+    One build directory per model source: make goes by file times, and a model written
+    before the last build of another model must not find that model's library up to date.
+    """
+    source = hashlib.sha256()
+    for name in ("main.c", "header.h"):
+        path = context / "model" / "c" / name
+        source.update(path.read_bytes() if path.is_file() else b"")
+    out = out_root / source.hexdigest()[:16]
     result = subprocess.run(
         ["make", "-s", "-C", str(context / "native"), "check", f"OUT={out}",
          f"MODEL_DIR={context / 'model'}", "TOLERANCE=1e-6", *make_args],
@@ -194,14 +203,7 @@ def _compile(root: Path) -> None:
 
 
 def _build_model_library(context: Path, destination: Path, state_dir: Path, log: Log) -> None:
-    # One build directory per model source: make goes by file times, and a model written
-    # before the last build of another model must not find that model's library up to date.
-    source = hashlib.sha256()
-    for name in ("main.c", "header.h"):
-        path = context / "model" / "c" / name
-        source.update(path.read_bytes() if path.is_file() else b"")
-    out = state_dir / "native" / platform.machine() / source.hexdigest()[:16]
-    library = build_model_library(context, out, log)
+    library = build_model_library(context, state_dir / "native" / platform.machine(), log)
     destination.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy2(library, destination)
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 from helpers import APP_DIR, ARM_FUNCTION, ROOT, X86_FUNCTION
 from local_lambda.dockerfile import Run, in_task_root, read_dockerfile, read_run
 from local_lambda.functions import load_functions
-from local_lambda.image import build_image, image_name
+from local_lambda.image import build_image, build_model_library, image_name
 
 
 def test_compiled_image_holds_the_handler_package_model_and_library_only(tmp_path: Path) -> None:
@@ -17,7 +19,8 @@ def test_compiled_image_holds_the_handler_package_model_and_library_only(tmp_pat
                    if p.is_file() and p.suffix != ".pyc")
     assert files[0] == "app.py"
     assert {"lib/libmodel.so", "model/metadata.json", "model/model.ubj"} <= set(files)
-    assert all(f.startswith(("app.py", "lib/", "model/", "inference/")) for f in files)
+    assert all(f.startswith(("app.py", "envelopes.py", "lib/", "model/", "inference/"))
+               for f in files)
     assert not any("xgboost" in f and "engine" not in f for f in files)
 
 
@@ -64,3 +67,18 @@ def test_template_functions_resolve_with_globals_and_share_one_image() -> None:
     assert arm.log_format == "JSON"
     assert image_name(arm.build_args, arm.docker_context) == image_name(x86.build_args,
                                                                         x86.docker_context)
+
+
+def test_another_model_is_built_anew_even_when_its_files_are_older(tmp_path: Path) -> None:
+    # make goes by file times: an imported model's C source written before the last build
+    # of another model would otherwise find that model's library up to date.
+    context = tmp_path / "app"
+    shutil.copytree(APP_DIR / "native", context / "native",
+                    ignore=shutil.ignore_patterns("build"))
+    shutil.copytree(APP_DIR / "model", context / "model")
+    first = build_model_library(context, tmp_path / "out", log=lambda _: None)
+    main_c = context / "model" / "c" / "main.c"
+    main_c.write_text(main_c.read_text() + "\n/* another model */\n")
+    os.utime(main_c, (0, 0))
+    second = build_model_library(context, tmp_path / "out", log=lambda _: None)
+    assert second != first and second.is_file()
