@@ -122,6 +122,6 @@ fuzz: $(VENV)/.fuzz-installed lib
 
 # Needs root: starts its own Docker engine (no bridge network) and arm64 emulation, stops both.
 .PHONY: sam-e2e
-sam-e2e: venv model
+sam-e2e: venv artifacts
 	e2e/system-packages --install
 	$(PY) -m e2e

@@ -17,11 +17,13 @@ from pathlib import Path
 
 import docker
 
+from tools.demo import sample_event
+
 from .base_image import REAL_IMAGE, BaseImages, base_images
 from .docker_engine import arm64_emulation, docker_engine
 from .docker_proxy import DockerProxy
 from .invoke import DUMMY_KEY, DUMMY_SECRET, REGION
-from .steps import ROOT, STEPS, Run, gather_local_answers, say
+from .steps import ROOT, STEPS, Run, events_to_compare, gather_local_answers, say
 
 
 def harness_environment(proxy_socket: Path, state: Path) -> dict[str, str]:
@@ -60,8 +62,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             proxy.start()
             stack.callback(proxy.stop)
             say("local runtime answers to every event, for comparison:")
+            smoke = sample_event()
+            events = events_to_compare(smoke)
             run = Run(client, harness_environment(state / "proxy.sock", state),
-                      state / "sam-build", state, bases, gather_local_answers())
+                      state / "sam-build", state, bases, smoke, events,
+                      gather_local_answers(events))
             results.append(("setup: engine, base images, local answers", "ok",
                             time.monotonic() - setup))
             for title, step in STEPS:

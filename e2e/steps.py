@@ -36,8 +36,7 @@ from .invoke import (
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "template.yaml"
 FUNCTIONS = {FUNCTION_IDS[ARM64]: ARCHES[0], FUNCTION_IDS[X86_64]: ARCHES[1]}
-EVENTS = sorted(ROOT.glob("events/*.json")) + sorted(ROOT.glob("events/bad/*.json"))
-SMOKE_EVENT = ROOT / "events" / "event.json"
+SHIPPED_EVENTS = sorted(ROOT.glob("events/*.json")) + sorted(ROOT.glob("events/bad/*.json"))
 # What app/native/parity_check prints when every row passes (the image build's parity gate).
 PARITY_LINE = re.compile(r"parity arch=(\S+) rows=\d+ .*max_(?:abs|rel)_diff=\S+ .* OK$")
 
@@ -54,6 +53,10 @@ class Run:
     build_dir: Path
     state: Path
     bases: BaseImages
+    # What `make demo` sends first: events/event.json for the demo model, else two of the
+    # served model's own parity rows (the shipped events are the demo model's).
+    smoke_event: Path
+    events: list[Path]
     local_answers: dict[tuple[str, str], bytes]
 
 
@@ -165,29 +168,29 @@ def step_events_through_images(run: Run) -> None:
         columns.append(column)
         started = time.monotonic()
         with running_image(run.client, images[function], environment[function]) as url:
-            for event in EVENTS:
+            for event in run.events:
                 answer = invoke_url(url, event.read_bytes())
                 cells[relative(event), column] = compare(
                     answer, run.local_answers[function, relative(event)], arch.machine)
-        say(f"  {function}: {len(EVENTS)} events through {images[function]} "
+        say(f"  {function}: {len(run.events)} events through {images[function]} "
             f"({arch.platform}{', under qemu' if arch.machine == 'aarch64' else ''}) in "
             f"{time.monotonic() - started:.1f} s")
     say("answers of each built image vs the local runtime's answers to the same event:")
-    say(table([relative(e) for e in EVENTS], columns, cells))
+    say(table([relative(e) for e in run.events], columns, cells))
     check(all(v.equal for v in cells.values()), "an image answered differently")
 
 
 def step_sam_local_invoke(run: Run) -> None:
     for function in FUNCTIONS:
         started = time.monotonic()
-        result = shell([sam(), "local", "invoke", function, "--event", relative(SMOKE_EVENT),
+        result = shell([sam(), "local", "invoke", function, "--event", relative(run.smoke_event),
                         "--template", run.build_dir / "template.yaml", "--skip-pull-image"],
                        run.env, timeout=300, answer_on_stdout=True)
         say(f"  ({time.monotonic() - started:.1f} s)")
         check(result.returncode == 0, f"sam local invoke {function} exited "
               f"{result.returncode}")
         verdict = compare(result.stdout.strip().encode(),
-                          run.local_answers[function, relative(SMOKE_EVENT)], "")
+                          run.local_answers[function, relative(run.smoke_event)], "")
         check(verdict.equal, f"sam local invoke {function} answered differently from the "
               f"local runtime: {verdict.note}")
         say(f"  {function}: answer equals the local runtime's")
@@ -212,11 +215,11 @@ def step_start_lambda(run: Run) -> None:
             out = run.state / f"{function}.json"
             result = shell([aws, "lambda", "invoke", "--endpoint-url", endpoint,
                             "--function-name", function, "--payload",
-                            f"fileb://{relative(SMOKE_EVENT)}", out], run.env, timeout=300)
+                            f"fileb://{relative(run.smoke_event)}", out], run.env, timeout=300)
             check(result.returncode == 0, f"aws lambda invoke {function} failed")
             say(out.read_text())
             verdict = compare(out.read_bytes(),
-                              run.local_answers[function, relative(SMOKE_EVENT)], "")
+                              run.local_answers[function, relative(run.smoke_event)], "")
             check(verdict.equal, f"{function} via start-lambda: {verdict.note}")
             say(f"  {function}: answer equals the local runtime's")
         result = shell([sys.executable, "invoke_x86_64_arm64_lambdas.py", "--endpoint-url",
@@ -234,13 +237,18 @@ def step_start_lambda(run: Run) -> None:
             container.remove(force=True)
 
 
-def gather_local_answers() -> dict[tuple[str, str], bytes]:
+def events_to_compare(smoke_event: Path) -> list[Path]:
+    """The shipped events, and the smoke event when the served model is not the demo."""
+    return SHIPPED_EVENTS + ([] if smoke_event in SHIPPED_EVENTS else [smoke_event])
+
+
+def gather_local_answers(events: list[Path]) -> dict[tuple[str, str], bytes]:
     """Every event's answer from the project's local runtime, per function."""
     answers = {}
     with local_runtime(say) as endpoint:
         client = lambda_client(endpoint)
         for function in FUNCTIONS:
-            for event in EVENTS:
+            for event in events:
                 answers[function, relative(event)] = invoke_endpoint(client, function,
                                                                      event.read_bytes())
     return answers

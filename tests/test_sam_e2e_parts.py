@@ -8,11 +8,12 @@ import platform
 import socket
 import subprocess
 import urllib.parse
+from pathlib import Path
 
 from e2e.answers import compare
 from e2e.docker_proxy import RIE_IN_CONTAINER, host_networked, read_request, with_build_arg
-from e2e.steps import parity_gate_machines
-from helpers import APP_DIR
+from e2e.steps import SHIPPED_EVENTS, events_to_compare, parity_gate_machines
+from helpers import APP_DIR, ROOT
 
 SAM_CONTAINER = {
     "Image": "xgboostinferencearm64function:python3.12",
@@ -96,3 +97,10 @@ def test_parity_gate_lines_are_read_from_the_checker_s_real_output() -> None:
     machines = parity_gate_machines("#15 0.617 " + printed)
     assert list(machines) == [platform.machine()], printed
     assert parity_gate_machines(printed.replace(" OK", " FAILED")) == {}
+
+
+def test_the_smoke_event_of_an_imported_model_goes_through_the_images_too(tmp_path: Path) -> None:
+    demo_event = ROOT / "events" / "event.json"
+    assert events_to_compare(demo_event) == SHIPPED_EVENTS
+    own_rows = tmp_path / "sample-event.json"
+    assert events_to_compare(own_rows) == [*SHIPPED_EVENTS, own_rows]

@@ -41,6 +41,7 @@ def sample_event() -> Path:
     if "imported_from" not in metadata:
         return ROOT / "events" / "event.json"
     event = RESULTS / "sample-event.json"
+    RESULTS.mkdir(exist_ok=True)
     rows = read_parity_rows(MODEL_DIR / "parity.csv").rows[:2]
     event.write_text(json.dumps({"instances": rows}) + "\n", encoding="utf-8")
     return event
