@@ -82,10 +82,16 @@ class FeatureSchema:
             )
 
     def _append_sequence(self, out: array, row: Sequence[Any], row_index: int) -> None:
-        if len(row) == self.size and _NUMBER_TYPES.issuperset(map(type, row)):
+        if len(row) == self.size:
             try:
-                if math.isfinite(sum(row)):
-                    out.extend(row)
+                if _NUMBER_TYPES.issuperset(map(type, row)):
+                    if math.isfinite(sum(row)):
+                        out.extend(row)
+                        return
+                # Nulls among the numbers (missing values): still C-level steps, not a loop.
+                elif _VALUE_TYPES.issuperset(map(type, row)) and math.isfinite(
+                        sum([value for value in row if value is not None])):
+                    out.extend([_NAN if value is None else value for value in row])
                     return
             except OverflowError:
                 pass

@@ -13,6 +13,7 @@ import xgboost as xgb
 BOOSTER = xgb.Booster(model_file=os.path.join(os.environ.get("LAMBDA_TASK_ROOT", "."),
                                               os.environ.get("MODEL_FILE", "model.ubj")))
 FEATURES = BOOSTER.feature_names
+BINARY = json.loads(BOOSTER.save_config())["learner"]["objective"]["name"] == "binary:logistic"
 
 
 def lambda_handler(event: dict[str, Any], context: object) -> dict[str, Any]:
@@ -24,6 +25,9 @@ def lambda_handler(event: dict[str, Any], context: object) -> dict[str, Any]:
     for p in BOOSTER.predict(matrix).tolist():
         if isinstance(p, list):  # an imported multiclass model: its class probabilities
             predictions.append({"probabilities": p})
+            continue
+        if not BINARY:  # an imported regression or ranking model: its value
+            predictions.append({"value": p})
             continue
         predictions.append({"label": "benign" if p >= 0.5 else "malignant",
                             "class_index": int(p >= 0.5),
