@@ -69,11 +69,21 @@ class _Rows:
         return None
 
 
-class _BinaryProbabilities(_Rows):
+class _Binary(_Rows):
+    """A binary classifier: class 1 when the row's output is at or above the threshold."""
+
+    def __init__(self, predictor: Predictor) -> None:
+        super().__init__(predictor)
+        self._threshold = float(predictor.bundle.threshold or 0.0)
+
+    def first_class(self, outputs: array) -> int | None:
+        return int(outputs[0] >= self._threshold)
+
+
+class _BinaryProbabilities(_Binary):
     def __init__(self, predictor: Predictor) -> None:
         super().__init__(predictor)
         self._predictor = predictor
-        self._threshold = float(predictor.bundle.threshold or 0.0)
         negative, positive = self._names_json
         self._c_args = (negative.encode(), positive.encode())
         # Row templates, filled with %-formatting: the fastest way to write a row in Python.
@@ -98,16 +108,12 @@ class _BinaryProbabilities(_Rows):
                                                   units // SCALE, units % SCALE))
         return "[" + ",".join(parts) + "]"
 
-    def first_class(self, outputs: array) -> int | None:
-        return int(outputs[0] >= self._threshold)
 
-
-class _BinaryDecisions(_Rows):
+class _BinaryDecisions(_Binary):
     """Margins (class 1 above the threshold, 0) or XGBoost's own 0/1 labels (hinge)."""
 
     def __init__(self, predictor: Predictor) -> None:
         super().__init__(predictor)
-        self._threshold = float(predictor.bundle.threshold or 0.0)
         self._with_margin = predictor.bundle.output_values == "margin"
 
     def python_predictions(self, outputs: array) -> str:
@@ -117,9 +123,6 @@ class _BinaryDecisions(_Rows):
             margin = ',"margin":' + number(value) if self._with_margin else ""
             parts.append(f'{{"label":{self._names_json[index]},"class_index":{index}{margin}}}')
         return "[" + ",".join(parts) + "]"
-
-    def first_class(self, outputs: array) -> int | None:
-        return int(outputs[0] >= self._threshold)
 
 
 class _Multiclass(_Rows):
