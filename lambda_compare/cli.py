@@ -119,10 +119,12 @@ def build_payload(args: argparse.Namespace) -> tuple[bytes, int]:
         else:
             args.event = DEFAULT_EVENT
     if args.batch_size:
-        if not PARITY_FILE.is_file():
+        try:
+            parity_rows = dataset_rows(PARITY_FILE)
+        except FileNotFoundError:
             raise UserError("no_model", f"--batch-size reads {PARITY_FILE.name}, which `make "
-                            "model` writes: run it first, or pass --event", EXIT_USAGE)
-        return batch_payload(dataset_rows(PARITY_FILE), args.batch_size), args.batch_size
+                            "model` writes: run it first, or pass --event", EXIT_USAGE) from None
+        return batch_payload(parity_rows, args.batch_size), args.batch_size
     try:
         payload = args.event.read_bytes()
         document = json.loads(payload)

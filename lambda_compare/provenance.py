@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .configuration import NONCE_VARIABLE
+from .errors import NOT_FOUND_CODES
 from .targets import Target
 
 if TYPE_CHECKING:
@@ -35,7 +36,6 @@ SERVED_FIELDS = ("model_version", "model_sha256", "engine", "library_versions")
 # start-lambda` routes nothing there and answers 404 PathNotFoundLocally.
 NOT_OFFERED_CODES = {"PathNotFoundLocally", "UnknownOperationException", "NotImplemented",
                      "MethodNotAllowedLocally"}
-NOT_FOUND_CODES = {"ResourceNotFoundException", "ResourceNotFound"}
 
 
 @dataclass

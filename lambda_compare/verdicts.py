@@ -17,8 +17,7 @@ from .pricing import Prices, cost_per_million
 from .samples import Sample
 from .stats import RatioEstimate, bootstrap_ratio, median_ratio_ci
 from .summary import Group, billed_ms, warm_durations
-
-ARM64, X86_64 = "arm64", "x86_64"
+from .targets import ARM64, X86_64
 
 
 def compare_architectures(samples: list[Sample], groups: list[Group], min_effect: float,

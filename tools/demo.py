@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import sys
 from contextlib import ExitStack
 from pathlib import Path
 
 from lambda_compare.cli import main as compare
+from lambda_compare.cli import serves_imported_model
 from lambda_compare.errors import EXIT_INTERRUPTED, EXIT_UNAVAILABLE
 from lambda_compare.parity_rows import read_parity_rows
 from lambda_compare.targets import ARM64, FUNCTION_IDS
 from local_lambda.launcher import LocalRuntime, local_runtime
-from tools.invoke import print_invocation
+from tools.invoke import answering, print_invocation
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,15 +30,12 @@ MODEL_DIR = ROOT / "app" / "model"
 
 def port_to_use() -> int | None:
     wanted = int(os.environ.get("PORT", "3001"))
-    with socket.socket() as probe:
-        busy = probe.connect_ex(("127.0.0.1", wanted)) == 0
-    return None if busy else wanted
+    return None if answering(wanted) else wanted
 
 
 def sample_event() -> Path:
     """The original sample's event for the demo model; for an imported one, its own rows."""
-    metadata = json.loads((MODEL_DIR / "metadata.json").read_text(encoding="utf-8"))
-    if "imported_from" not in metadata:
+    if not serves_imported_model():
         return ROOT / "events" / "event.json"
     event = RESULTS / "sample-event.json"
     RESULTS.mkdir(exist_ok=True)
