@@ -9,16 +9,14 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from .samples import Sample
-from .summary import Group
+from .summary import Group, warm_durations
 
 COLOURS = {"arm64": "#2e7d32", "x86_64": "#1565c0"}
 BANNER = {"no_verdict": "#fdecea", "no_meaningful_difference": "#fff4e5",
           "faster": "#e8f5e9"}
 
 
-def write_chart(path: Path, samples: list[Sample], groups: list[Group],
-                document: dict[str, Any]) -> None:
+def write_chart(path: Path, groups: list[Group], document: dict[str, Any]) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -28,9 +26,9 @@ def write_chart(path: Path, samples: list[Sample], groups: list[Group],
     grid = figure.add_gridspec(2, 3, height_ratios=[0.9, 4], hspace=0.3, wspace=0.28)
     banner = figure.add_subplot(grid[0, :])
     _banner(banner, document)
-    _warm_panel(figure.add_subplot(grid[1, 0]), samples, groups,
+    _warm_panel(figure.add_subplot(grid[1, 0]), groups,
                 "client-side time" if document["timing_source"] == "client" else "Duration")
-    _cold_panel(figure.add_subplot(grid[1, 1]), samples, groups,
+    _cold_panel(figure.add_subplot(grid[1, 1]), groups,
                 "client-side timing cannot see INIT" if document["timing_source"] == "client"
                 else "--cold-starts K forces some")
     _cost_panel(figure.add_subplot(grid[1, 2]), groups)
@@ -88,12 +86,11 @@ def _label(group: Group, n: int) -> str:
     return f"{group.architecture}\n{group.memory_mb or '?'} MB\nn={n}"
 
 
-def _warm_panel(axis: Any, samples: list[Sample], groups: list[Group], measure: str) -> None:
+def _warm_panel(axis: Any, groups: list[Group], measure: str) -> None:
     import matplotlib.ticker
     data, labels, colours = [], [], []
     for group in groups:
-        values = [s.duration_ms for s in _of(samples, group) if s.warm
-                  and s.duration_ms is not None]
+        values = warm_durations(group.warm)
         data.append(values or [float("nan")])
         median = f"\nmedian {group.warm_duration.p50:.2f}" if group.warm_duration else ""
         labels.append(_label(group, len(values)) + median)
@@ -121,10 +118,10 @@ def _warm_panel(axis: Any, samples: list[Sample], groups: list[Group], measure: 
     axis.grid(axis="y", alpha=0.3)
 
 
-def _cold_panel(axis: Any, samples: list[Sample], groups: list[Group], hint: str) -> None:
+def _cold_panel(axis: Any, groups: list[Group], hint: str) -> None:
     jitter = random.Random(7)
     for position, group in enumerate(groups, start=1):
-        cold = [s for s in _of(samples, group) if s.cold and s.ok]
+        cold = group.cold
         colour = COLOURS.get(group.architecture, "grey")
         values = [(s.startup_ms or 0.0, s.forced_cold) for s in cold]
         if len(values) >= 5:
@@ -175,7 +172,3 @@ def _empty(axis: Any, message: str) -> None:
     axis.text(0.5, 0.5, message, ha="center", va="center", fontsize=10, color="#555555",
               transform=axis.transAxes)
 
-
-def _of(samples: list[Sample], group: Group) -> list[Sample]:
-    return [s for s in samples
-            if s.architecture == group.architecture and s.memory_mb == group.memory_mb]

@@ -223,10 +223,8 @@ def run(args: argparse.Namespace, lambda_client: LambdaClient | None,
                   "cold_start_rate": args.cold_start_rate, "min_effect": args.min_effect,
                   "monthly_invocations": args.monthly_invocations},
         provenance=provenance.block(), groups=groups,
-        comparison=compare_architectures(measurement.samples, groups, args.min_effect,
-                                         provenance.no_verdict),
-        recommendation=recommend(groups, measurement.samples, prices,
-                                 args.monthly_invocations, args.min_effect,
+        comparison=compare_architectures(groups, args.min_effect, provenance.no_verdict),
+        recommendation=recommend(groups, prices, args.monthly_invocations, args.min_effect,
                                  provenance.no_verdict),
         consistency=check_consistency(measurement.samples), samples=measurement.samples,
         prices=prices, timing_note=invoker.tail_refused, partial=measurement.interrupted,
@@ -274,7 +272,7 @@ def write_outputs(args: argparse.Namespace, document: dict[str, Any], samples: l
     if args.chart:
         from .chart import write_chart
 
-        write_chart(args.chart, samples, groups, document)
+        write_chart(args.chart, groups, document)
         print(f"wrote {args.chart}")
 
 

@@ -144,14 +144,23 @@ def verdict_blocker(functions: dict[str, dict[str, Any]], host: str | None) -> s
         return (f"both functions ran on one {machines.pop()} machine: any difference between "
                 "them is noise and ordering, not architecture")
     for name, info in functions.items():
-        machine, declared = info.get("ran_on"), info["declared_architecture"]
-        if machine and machine not in MACHINES.get(declared, ()):
-            return f"{name} is declared {declared} but reports it ran on {machine}"
+        if _ran_elsewhere(info):
+            return (f"{name} is declared {info['declared_architecture']} but reports it ran "
+                    f"on {info['ran_on']}")
     return None
 
 
+def _ran_elsewhere(info: dict[str, Any]) -> bool:
+    """The describe answer names a machine that is not the declared architecture's."""
+    machine = info.get("ran_on")
+    return bool(machine) and machine not in MACHINES.get(info["declared_architecture"], ())
+
+
+_CANONICAL = {name: architecture for architecture, names in MACHINES.items() for name in names}
+
+
 def _canonical(machine: str | None) -> str | None:
-    return {"aarch64": "arm64", "amd64": "x86_64"}.get(machine or "", machine)
+    return _CANONICAL.get(machine or "", machine)
 
 
 def _same(a: str, b: str) -> bool:
@@ -207,10 +216,8 @@ def _compare_served(provenance: Provenance, targets: list[Target]) -> None:
                                        f"{values[names[0]]!r} ({names[0]}) vs "
                                        f"{values[names[1]]!r} ({names[1]})")
     for info, name in ((first, names[0]), (second, names[1])):
-        machine = info.get("ran_on")
-        expected = MACHINES.get(info["declared_architecture"], ())
-        if machine and machine not in expected:
-            declared = info["declared_architecture"]
+        if _ran_elsewhere(info):
+            machine, declared = info["ran_on"], info["declared_architecture"]
             if provenance.local:
                 # Expected and said plainly: a local runtime runs every function on its host.
                 provenance.notices.append(

@@ -39,7 +39,7 @@ def results_document(*, settings: dict[str, Any], provenance: dict[str, Any],
 
 
 def _group_dict(group: Group) -> dict[str, Any]:
-    data = {k: v for k, v in group.__dict__.items() if k not in ("cost",)}
+    data = {k: v for k, v in group.__dict__.items() if k not in ("cost", "warm", "cold")}
     for key in ("warm_duration", "warm_billed", "warm_client", "cold_init", "cold_billed"):
         data[key] = data[key].as_dict() if data[key] else None
     data["cost"] = asdict(group.cost) if group.cost else None

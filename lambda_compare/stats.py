@@ -89,13 +89,13 @@ class RatioEstimate:
         return f"{self.effect:.1%} apart, below the --min-effect of {min_effect:.0%}"
 
     def verdict(self, min_effect: float = DEFAULT_MIN_EFFECT, numerator: str = "arm64",
-                denominator: str = "x86_64", quality: str = "faster") -> str:
+                denominator: str = "x86_64") -> str:
         ratio = (f"{numerator}/{denominator} median ratio {self.ratio:.3f}, "
                  f"{self.confidence:.0%} CI {self.low:.3f}–{self.high:.3f}")
         if not self.meaningful(min_effect):
             return f"no meaningful difference ({ratio}; {self.why_not_meaningful(min_effect)})"
         better = numerator if self.ratio < 1 else denominator
-        return f"{better} is {quality}: {1 + self.effect:.2f}× ({ratio})"
+        return f"{better} is faster: {1 + self.effect:.2f}× ({ratio})"
 
     def as_dict(self, min_effect: float) -> dict[str, float | bool]:
         return {"ratio": self.ratio, "ci_low": self.low, "ci_high": self.high,

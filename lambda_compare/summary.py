@@ -40,6 +40,9 @@ class Group:
     rows: int
     cost: Cost | None
     errors: list[str] = field(default_factory=list)
+    # The samples behind the figures, split once here for the verdicts and the chart.
+    warm: list[Sample] = field(default_factory=list, repr=False)
+    cold: list[Sample] = field(default_factory=list, repr=False)
 
     @property
     def key(self) -> str:
@@ -100,11 +103,13 @@ def _group(architecture: str, memory_mb: int, samples: list[Sample], prices: Pri
         max_memory_used_mb=max(memory_used) if memory_used else None,
         rows=rows, cost=cost,
         errors=sorted({s.error for s in samples if s.error})[:5],
+        warm=warm, cold=cold,
     )
 
 
-def warm_durations(samples: list[Sample]) -> list[float]:
-    return [s.duration_ms for s in samples if s.warm and s.duration_ms is not None]
+def warm_durations(warm: list[Sample]) -> list[float]:
+    """The durations of warm samples that have one (client timing may lack a REPORT)."""
+    return [s.duration_ms for s in warm if s.duration_ms is not None]
 
 
 def billed_ms(sample: Sample) -> float:

@@ -20,19 +20,19 @@ from .summary import Group, billed_ms, warm_durations
 from .targets import ARM64, X86_64
 
 
-def compare_architectures(samples: list[Sample], groups: list[Group], min_effect: float,
+def compare_architectures(groups: list[Group], min_effect: float,
                           no_verdict: str | None) -> dict[int, dict[str, Any]]:
     """Per memory size, the arm64/x86_64 ratio of warm median durations, with its CI."""
     result: dict[int, dict[str, Any]] = {}
     for memory in sorted({g.memory_mb for g in groups}):
-        def warm(arch: str, memory: int = memory) -> list[Sample]:
-            return [s for s in samples
-                    if s.warm and s.architecture == arch and s.memory_mb == memory]
+        by_arch = {g.architecture: g for g in groups if g.memory_mb == memory}
+
+        def warm(arch: str, by_arch: dict[str, Group] = by_arch) -> list[Sample]:
+            return by_arch[arch].warm if arch in by_arch else []
 
         duration = median_ratio_ci(warm_durations(warm(ARM64)), warm_durations(warm(X86_64)))
         billed = median_ratio_ci([billed_ms(s) for s in warm(ARM64)],
                                  [billed_ms(s) for s in warm(X86_64)])
-        by_arch = {g.architecture: g for g in groups if g.memory_mb == memory}
         costs = {a: g.cost.per_million_predictions for a, g in by_arch.items() if g.cost}
         if no_verdict:
             kind, winner, verdict = "no_verdict", None, f"no architecture verdict: {no_verdict}"
@@ -54,9 +54,8 @@ def compare_architectures(samples: list[Sample], groups: list[Group], min_effect
     return result
 
 
-def recommend(groups: list[Group], samples: list[Sample], prices: Prices,
-              monthly_invocations: float, min_effect: float, no_verdict: str | None
-              ) -> dict[str, Any]:
+def recommend(groups: list[Group], prices: Prices, monthly_invocations: float,
+              min_effect: float, no_verdict: str | None) -> dict[str, Any]:
     """Cheapest, fastest and balanced picks, each against the best of the other architecture."""
     if no_verdict:
         return {"verdict_kind": "no_verdict", "reason": no_verdict}
@@ -75,16 +74,11 @@ def recommend(groups: list[Group], samples: list[Sample], prices: Prices,
     def balanced(g: Group) -> float:
         return (cost(g) / cheapest_cost) * (p50(g) / max(fastest_p50, 1e-9))
 
-    def warm_of(g: Group) -> list[Sample]:
-        return [s for s in samples if s.warm and s.architecture == g.architecture
-                and s.memory_mb == g.memory_mb]
-
     def speed(a: Group, b: Group) -> RatioEstimate | None:
-        return median_ratio_ci(warm_durations(warm_of(a)), warm_durations(warm_of(b)))
+        return median_ratio_ci(warm_durations(a.warm), warm_durations(b.warm))
 
     def price(a: Group, b: Group) -> RatioEstimate | None:
-        return bootstrap_ratio([billed_ms(s) for s in warm_of(a)],
-                               [billed_ms(s) for s in warm_of(b)],
+        return bootstrap_ratio([billed_ms(s) for s in a.warm], [billed_ms(s) for s in b.warm],
                                _cost_statistic(a, prices, monthly_invocations),
                                _cost_statistic(b, prices, monthly_invocations))
 

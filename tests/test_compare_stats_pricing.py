@@ -97,7 +97,7 @@ def test_recommendation_names_the_saving_against_the_other_architecture() -> Non
         sample("x86_64", 1.0, 2.0) for _ in range(5)]
     from lambda_compare.verdicts import recommend
 
-    picks = recommend(summarize_groups(samples, PRICES, 0.0, 1e6), samples, PRICES, 1e6, 0.0,
+    picks = recommend(summarize_groups(samples, PRICES, 0.0, 1e6), PRICES, 1e6, 0.0,
                       None)
     assert picks["cheapest"]["architecture"] == "arm64"
     assert picks["cheapest"]["cost"]["by"] == pytest.approx(1 - 0.2133334 / 0.2166667)

@@ -62,8 +62,8 @@ def document_for(samples: list[Sample], no_verdict: str | None = None,
     document = results_document(
         settings={"rows_per_invocation": 1, "targets": []},
         provenance={"functions": {}, "no_verdict_reason": no_verdict}, groups=groups,
-        comparison=compare_architectures(samples, groups, min_effect, no_verdict),
-        recommendation=recommend(groups, samples, PRICES, 1e6, min_effect, no_verdict),
+        comparison=compare_architectures(groups, min_effect, no_verdict),
+        recommendation=recommend(groups, PRICES, 1e6, min_effect, no_verdict),
         consistency=check_consistency(samples), samples=samples, prices=PRICES,
         timing_note=None, partial=False, notes=[])
     return document, groups
