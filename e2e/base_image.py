@@ -24,11 +24,10 @@ from pathlib import Path
 
 import docker
 
+from local_lambda.image import RUNTIME_REQUIREMENTS
 from local_lambda.worker import rie_binary
 
-ROOT = Path(__file__).resolve().parent.parent
 STAND_IN_FILES = Path(__file__).resolve().parent / "standin"
-RUNTIME_REQUIREMENTS = ROOT / "requirements" / "lambda-runtime.txt"
 REAL_IMAGE = "public.ecr.aws/lambda/python:3.12"
 STAND_IN_TAG = "sam-e2e/lambda-python-stand-in"
 SUITE, MIRROR = "bookworm", "http://deb.debian.org/debian"

@@ -7,9 +7,7 @@ or switched on here is stopped or switched off again on the way out.
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -17,6 +15,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import docker
+
+from local_lambda.launcher import stop
 
 BINFMT = Path("/proc/sys/fs/binfmt_misc")
 Log = Callable[[str], None]
@@ -66,7 +66,7 @@ def docker_engine(state_dir: Path, log: Log) -> Iterator[Path]:
             "no bridge network, no iptables")
         yield socket_path
     finally:
-        _stop(process)
+        stop(process, grace=60)
         _unmount_below(data_root)
         shutil.rmtree(state_dir / "data", ignore_errors=True)
         shutil.rmtree(state_dir / "exec", ignore_errors=True)
@@ -98,16 +98,6 @@ def _wait_until_up(socket_path: Path, process: subprocess.Popen[bytes]) -> str:
                 pass
         time.sleep(0.5)
     raise RuntimeError("dockerd did not come up within 60 s")
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 def _unmount_below(path: Path) -> None:

@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from local_lambda.worker import free_port
+
 RIE_IN_CONTAINER = "/var/rapid/aws-lambda-rie"
 RIE_PORT = "8080/tcp"
 BASE_IMAGE_ARG = "PYTHON_IMAGE"  # app/Dockerfile's knob for its base image
@@ -64,10 +66,11 @@ class Request:
         return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
 
-def free_loopback_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+def emulator_entrypoint(rie: str, port: int | str, command: list[str]) -> list[str]:
+    """The Runtime Interface Emulator at `rie` on 127.0.0.1:`port`, its Runtime API on a free
+    loopback port (the container shares the host's network), running `command`."""
+    return [rie, "--runtime-interface-emulator-address", f"127.0.0.1:{port}",
+            "--runtime-api-address", f"127.0.0.1:{free_port()}", *command]
 
 
 def host_networked(config: dict[str, Any]) -> dict[str, Any]:
@@ -80,11 +83,7 @@ def host_networked(config: dict[str, Any]) -> dict[str, Any]:
     if (isinstance(entrypoint, list) and entrypoint[:1] == [RIE_IN_CONTAINER]
             and RIE_PORT in bindings):
         port = bindings[RIE_PORT][0]["HostPort"]
-        config["Entrypoint"] = [
-            RIE_IN_CONTAINER,
-            "--runtime-interface-emulator-address", f"127.0.0.1:{port}",
-            "--runtime-api-address", f"127.0.0.1:{free_loopback_port()}",
-            *entrypoint[1:]]
+        config["Entrypoint"] = emulator_entrypoint(RIE_IN_CONTAINER, port, entrypoint[1:])
     return config
 
 

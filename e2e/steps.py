@@ -19,19 +19,13 @@ import docker
 
 from lambda_compare.targets import ARM64, FUNCTION_IDS, X86_64
 from local_lambda.functions import load_functions
+from local_lambda.launcher import local_runtime, stop
+from local_lambda.worker import free_port
 
 from .answers import Verdict, compare, table
 from .base_image import ARCHES, BaseImages
 from .docker_engine import engine_cli
-from .docker_proxy import free_loopback_port
-from .invoke import (
-    invoke_endpoint,
-    invoke_url,
-    lambda_client,
-    local_runtime,
-    running_image,
-    wait_for_port,
-)
+from .invoke import invoke_url, running_image, wait_for_port
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "template.yaml"
@@ -197,7 +191,7 @@ def step_sam_local_invoke(run: Run) -> None:
 
 
 def step_start_lambda(run: Run) -> None:
-    port = free_loopback_port()
+    port = free_port()
     endpoint = f"http://127.0.0.1:{port}"
     command = [sam(), "local", "start-lambda", "--host", "127.0.0.1", "--port", str(port),
                "--template", str(run.build_dir / "template.yaml"), "--skip-pull-image",
@@ -228,11 +222,7 @@ def step_start_lambda(run: Run) -> None:
               f"the compare tool failed against sam local start-lambda (exit "
               f"{result.returncode})")
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server, grace=60)
         for container in run.client.containers.list(all=True):
             container.remove(force=True)
 
@@ -245,12 +235,13 @@ def events_to_compare(smoke_event: Path) -> list[Path]:
 def gather_local_answers(events: list[Path]) -> dict[tuple[str, str], bytes]:
     """Every event's answer from the project's local runtime, per function."""
     answers = {}
-    with local_runtime(say) as endpoint:
-        client = lambda_client(endpoint)
+    with local_runtime(TEMPLATE) as runtime:
+        say(f"local runtime (python -m local_lambda start-lambda) on 127.0.0.1:{runtime.port}")
+        client = runtime.client(read_timeout=180)
         for function in FUNCTIONS:
             for event in events:
-                answers[function, relative(event)] = invoke_endpoint(client, function,
-                                                                     event.read_bytes())
+                response = client.invoke(FunctionName=function, Payload=event.read_bytes())
+                answers[function, relative(event)] = bytes(response["Payload"].read())
     return answers
 
 

@@ -81,7 +81,7 @@ class LocalLambda:
             "Description": spec.description,
             "Version": "$LATEST",
             "LastModified": self.modified[spec.name],
-            "RevisionId": f"{spec.name}-{spec.revision}",
+            "RevisionId": spec.revision_id,
             "State": "Active",
             "LastUpdateStatus": "Successful",
             "Role": f"arn:aws:iam::000000000000:role/{spec.name}-role",

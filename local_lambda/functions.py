@@ -40,6 +40,12 @@ class FunctionSpec:
         """The image variant: functions with the same context and build args share an image."""
         return self.build_args.get("ENGINE", "default")
 
+    @property
+    def revision_id(self) -> str:
+        """Lambda's RevisionId: GetFunctionConfiguration answers it, UpdateFunctionConfiguration
+        accepts a change only against it."""
+        return f"{self.name}-{self.revision}"
+
     def arn(self, region: str) -> str:
         return f"arn:aws:lambda:{region}:{LOCAL_ACCOUNT}:function:{self.name}"
 

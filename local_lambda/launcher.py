@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .worker import free_port
 
@@ -84,7 +84,7 @@ def local_runtime(template: Path, port: int | None = None, max_concurrency: int 
         wait_port_free(port)
 
 
-def stop(process: subprocess.Popen[str], grace: float = 10.0) -> None:
+def stop(process: subprocess.Popen[Any], grace: float = 10.0) -> None:
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
         try:

@@ -47,7 +47,7 @@ def updated_spec(spec: FunctionSpec, request: dict[str, Any]) -> FunctionSpec:
         if field not in EMULATED_FIELDS:
             raise InvalidParameter(f"unknown field {json.dumps(str(field)[:64])}")
     revision = request.get("RevisionId")
-    if revision is not None and revision != f"{spec.name}-{spec.revision}":
+    if revision is not None and revision != spec.revision_id:
         raise InvalidParameter(f"RevisionId {json.dumps(str(revision)[:64])} is not the "
                                "function's current revision")
     return spec.updated(memory_mb=_int_field(request, "MemorySize", 128, 10240),
