@@ -108,7 +108,7 @@ compare: venv artifacts
 	$(VENV)/bin/lambda-compare $(ARGS)
 
 .PHONY: bench
-bench: venv artifacts
+bench: venv lib
 	$(PY) -m bench.benchmark
 
 # libFuzzer + ASan + UBSan on the C reader, predictor and writer; atheris on lambda_handler.

@@ -27,12 +27,15 @@ from awslambdaric.lambda_runtime_marshaller import LambdaMarshaller
 
 from bench.cold_start import cold_starts
 from bench.payloads import cycled, direct_payload, full_precision, url_event
+from bench.summary import spread
 from lambda_compare.samples import dataset_rows
 from local_lambda.inprocess import load_handler_module
 
 ROOT = Path(__file__).resolve().parent.parent
 
 MODEL_DIR = ROOT / "app" / "model"
+# What `make lib` builds for this machine from MODEL_DIR, parity-checked.
+HOST_LIBRARY = ROOT / "app" / "native" / "build" / platform.machine() / "libmodel.so"
 STATE = ROOT / ".bench"
 VARIANTS = ("naive", "xgboost", "compiled")
 BATCHES = (1, 100, 10_000)
@@ -79,8 +82,7 @@ def timed(handler: Callable, event: Any, calls: int) -> list[float]:
 
 
 def rounds(measure: Callable[[], float], count: int) -> dict[str, float]:
-    values = [measure() for _ in range(count)]
-    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
+    return spread([measure() for _ in range(count)])
 
 
 def warm_single(handlers: dict[str, Callable], event: Any, count: int) -> dict[str, Any]:
@@ -147,9 +149,8 @@ def direct_path(handlers: dict[str, Callable], rows: list[list[float | None]], c
                 samples["decode_ms"].append((decoded - started) * 1000)
                 samples["ours_ms"].append((done - decoded) * 1000)
                 samples["rows_per_s"].append(FULL / (done - started))
-            result.setdefault(name, {})[precision] = {
-                k: {"median": statistics.median(v[1:]), "min": min(v[1:]), "max": max(v[1:])}
-                for k, v in samples.items()}
+            result.setdefault(name, {})[precision] = {k: spread(v[1:])
+                                                       for k, v in samples.items()}
     return result
 
 
@@ -265,7 +266,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[bench] {text}", file=sys.stderr, flush=True)
 
     rows = dataset_rows(MODEL_DIR / "parity.csv")
-    handlers = load_variants(MODEL_DIR, _host_library(), "100")
+    if not HOST_LIBRARY.is_file():
+        parser.error(f"no model library at {HOST_LIBRARY.relative_to(ROOT)}: run `make lib` "
+                     "(it builds the served model's and checks it against the parity file)")
+    handlers = load_variants(MODEL_DIR, HOST_LIBRARY, "100")
     single = {"features": rows[0]}  # the served model's first parity row, by position
     report: dict[str, Any] = {"machine": platform.machine(), "python": platform.python_version(),
                               "rounds": args.rounds}
@@ -287,13 +291,6 @@ def main(argv: list[str] | None = None) -> int:
     args.json.write_text(json.dumps(report, indent=2) + "\n")
     print(f"wrote {args.json}")
     return 0
-
-
-def _host_library() -> Path:
-    out = STATE / "native-100"
-    subprocess.run(["make", "-s", "-C", str(ROOT / "app" / "native"), f"OUT={out}",
-                    f"MODEL_DIR={MODEL_DIR}"], check=True, capture_output=True)
-    return out / "libmodel.so"
 
 
 if __name__ == "__main__":

@@ -10,24 +10,48 @@ as that floor plus our overhead, the overhead as the median of per-round differe
 from __future__ import annotations
 
 import json
-import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from bench.payloads import cycled, url_event
+from bench.summary import spread
 from local_lambda.functions import load_functions
 from local_lambda.image import LocalImage, build_image, image_name
-from local_lambda.worker import Worker
+from local_lambda.worker import Outcome, Worker
 
 FUNCTIONS = {"naive": "NaiveFunction", "xgboost": "XGBoostEngineFunction",
              "compiled": "CompiledEngineFunction", "hello": "HelloWorldFunction"}
 WARM_CALLS = 20
 
 
-def spread(values: list[float]) -> dict[str, float]:
-    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
+def error_answer(payload: bytes) -> str | None:
+    """What is wrong with an answer: not JSON, an HTTP error, or the app's error document."""
+    try:
+        document = json.loads(payload)
+    except ValueError:
+        return "not JSON"
+    if isinstance(document, dict) and "statusCode" in document:
+        if document["statusCode"] != 200:
+            return f"HTTP {document['statusCode']}"
+        try:
+            document = json.loads(document.get("body") or "null")
+        except (TypeError, ValueError):
+            return "an HTTP body that is not JSON"
+    if isinstance(document, dict) and "error" in document:
+        return "an error document"
+    return None
+
+
+def answered(outcome: Outcome, variant: str) -> Outcome:
+    """The outcome of an invocation that answered; an error answer stops the benchmark."""
+    problem = (f"function error {outcome.function_error}" if outcome.function_error
+               else error_answer(outcome.payload))
+    if problem:
+        raise RuntimeError(f"cold starts: {variant} answered {problem}, not a prediction: "
+                           f"{outcome.payload[:300]!r}")
+    return outcome
 
 
 def tree_mb(root: Path) -> float:
@@ -37,7 +61,7 @@ def tree_mb(root: Path) -> float:
 def cold_starts(root: Path, rows: list[list[float | None]], count: int,
                 log: Callable[[str], None]) -> dict[str, Any]:
     specs = load_functions(root / "bench" / "template.yaml")
-    event = (root / "events" / "event-features-positional.json").read_bytes()
+    event = json.dumps({"features": rows[0]}).encode()  # the served model's first parity row
     batch = json.dumps(url_event(cycled(rows, 10_000))).encode()
     images: dict[str, LocalImage] = {}
     for variant, function in FUNCTIONS.items():
@@ -53,12 +77,14 @@ def cold_starts(root: Path, rows: list[list[float | None]], count: int,
             worker = Worker(specs[function], images[variant])
             try:
                 outcome = worker.invoke(event)
-                samples[variant]["first"].append((time.perf_counter() - started) * 1000)
+                first_ms = (time.perf_counter() - started) * 1000
+                answered(outcome, variant)
+                samples[variant]["first"].append(first_ms)
                 samples[variant]["init"].append(outcome.report.init_duration_ms or 0.0)
                 for _ in range(WARM_CALLS):
-                    worker.invoke(event)
+                    answered(worker.invoke(event), variant)
                 warm_peak = worker.peak_rss_mb()
-                worker.invoke(batch)
+                answered(worker.invoke(batch), variant)
                 samples[variant]["peaks"].append((warm_peak, worker.peak_rss_mb()))
             finally:
                 worker.stop()

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import subprocess
 import sys
 from pathlib import Path
 
+from bench.summary import spread
 from local_lambda.functions import load_functions
 from local_lambda.image import LocalImage, build_image, image_name
 
@@ -97,8 +97,7 @@ def breakdown(image: LocalImage, rounds: int) -> dict[str, dict[str, float]]:
         for code in (PHASES, WHOLE):
             for name, value in run_phases(image, code).items():
                 samples.setdefault(name, []).append(value)
-    return {name: {"median": statistics.median(v), "min": min(v), "max": max(v)}
-            for name, v in samples.items()}
+    return {name: spread(v) for name, v in samples.items()}
 
 
 def table(result: dict[str, dict[str, float]]) -> str:

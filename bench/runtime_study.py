@@ -16,7 +16,6 @@ import argparse
 import http.client
 import json
 import queue
-import re
 import statistics
 import subprocess
 import sys
@@ -24,16 +23,16 @@ import threading
 import time
 from pathlib import Path
 
+from bench.cold_start import error_answer
 from bench.payloads import direct_payload, full_precision
 from lambda_compare.samples import dataset_rows
 from local_lambda.functions import load_functions
 from local_lambda.image import LocalImage, build_image, image_name
-from local_lambda.worker import free_port, rie_binary
+from local_lambda.worker import INIT_REPORT, free_port, rie_binary
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = Path(__file__).resolve().parent
 
-INIT_REPORT = re.compile(r"INIT REPORT\(durationMs: ([\d.]+)\)")
 RUNTIMES = ("awslambdaric", "loop/http.client", "loop/socket")
 INVOKE_PATH = "/2015-03-31/functions/function/invocations"
 
@@ -43,7 +42,6 @@ class Emulator:
 
     def __init__(self, image: LocalImage, runtime: str, handler: str) -> None:
         self._port, api = free_port(), free_port()
-        transport = ""
         if runtime == "awslambdaric":
             command = [*image.python, "-S", "-m", "awslambdaric", handler]
             path = f"{image.task_root}:{image.runtime_dir}"
@@ -89,7 +87,7 @@ class Emulator:
         body = response.read()
         elapsed = time.perf_counter() - started
         connection.close()
-        if response.status != 200 or b"errorType" in body[:200]:
+        if response.status != 200 or b"errorType" in body[:200] or error_answer(body):
             raise RuntimeError(f"invoke failed: {response.status} {body[:300]!r}")
         return elapsed, body
 
@@ -126,7 +124,7 @@ def study(rounds: int, batch_calls: int) -> dict[str, dict[str, list[float]]]:
     built = images()
     rows = dataset_rows(ROOT / "app" / "model" / "parity.csv")
     batch = direct_payload(full_precision(rows, 10_000))
-    single = (ROOT / "events" / "event-features-positional.json").read_bytes()
+    single = json.dumps({"features": rows[0]}).encode()  # the served model's first parity row
     samples: dict[str, dict[str, list[float]]] = {}
     for _ in range(rounds):
         for runtime in RUNTIMES:

@@ -21,7 +21,7 @@ import numpy as np
 import xgboost as xgb
 
 from c_source import C_SOURCE_FILES, export_c_source
-from objectives import BINARY, MULTICLASS, PROBABILITY, OutputSpec
+from objectives import BINARY, PROBABILITY, OutputSpec, output_spec
 from parity_file import output_columns, write_parity_file, xgboost_outputs
 
 MODEL_FILE = "model.ubj"
@@ -41,7 +41,6 @@ class ModelDescription:
     """Everything about a model that its booster does not say itself."""
 
     objective: str
-    spec: OutputSpec
     feature_names: list[str]
     feature_names_source: str
     class_names: list[str]
@@ -51,6 +50,10 @@ class ModelDescription:
     class_codes: dict[str, str] = field(default_factory=dict)
     feature_aliases: dict[str, dict[str, str]] = field(default_factory=dict)
     flat_result_field: str | None = None
+
+    @property
+    def spec(self) -> OutputSpec:
+        return output_spec(self.objective)
 
 
 @dataclass(frozen=True)
@@ -92,13 +95,12 @@ def parity_check(spec: OutputSpec) -> dict[str, Any]:
 
 def output_metadata(description: ModelDescription, num_outputs: int) -> dict[str, Any]:
     spec = description.spec
-    classifier = spec.kind in (BINARY, MULTICLASS)
     meta: dict[str, Any] = {
         "objective": description.objective,
         "output_kind": spec.kind,
         "output_values": spec.values,
         "num_outputs": num_outputs,
-        "num_class": len(description.class_names) if classifier else 0,
+        "num_class": len(description.class_names),  # [] unless a classifier
         "class_names": description.class_names,
         "class_codes": description.class_codes,
         "threshold": description.threshold,

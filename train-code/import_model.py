@@ -9,13 +9,12 @@ that the image build checks every compiled library against.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from artifacts import ModelDescription, write_artifacts
+from artifacts import ModelDescription, sha256_of, write_artifacts
 from model_file import ModelFileError, ModelInfo, load_model
 from objectives import BINARY, MULTICLASS, UnsupportedObjective
 from parity_file import SampleError, read_sample
@@ -101,7 +100,7 @@ def describe(info: ModelInfo, args: argparse.Namespace) -> ModelDescription:
                                "strictly between 0 and 1")
         threshold = args.threshold
     return ModelDescription(
-        objective=info.objective, spec=info.spec, feature_names=names,
+        objective=info.objective, feature_names=names,
         feature_names_source=source, class_names=class_names(info, names_from(args.classes,
                                                                               "class names")),
         version_prefix=re.sub(r"[^A-Za-z0-9_.-]", "-", args.model.stem)[:40] + "-xgb",
@@ -114,7 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         info = load_model(args.model)
-        digest = hashlib.sha256(args.model.read_bytes()).hexdigest()
+        digest = sha256_of(args.model)
         description = describe(info, args)
         rows = (read_sample(args.sample, description.feature_names) if args.sample
                 else split_rows(info.trees, info.num_feature))

@@ -14,6 +14,7 @@ import xgboost as xgb
 from sklearn.metrics import accuracy_score, confusion_matrix, log_loss, roc_auc_score
 
 from dataset import Splits
+from parity_file import xgboost_outputs
 
 OBJECTIVE = "binary:logistic"
 
@@ -59,14 +60,9 @@ def train_booster(splits: Splits, params: TrainingParams) -> xgb.Booster:
     return booster
 
 
-def predict_benign(booster: xgb.Booster, x: np.ndarray) -> np.ndarray:
-    """XGBoost's own probability of class 1 (benign): the reference every engine must match."""
-    return booster.inplace_predict(x, validate_features=False).astype(np.float64)
-
-
 def evaluate(booster: xgb.Booster, x_test: np.ndarray, y_test: np.ndarray,
              threshold: float) -> dict[str, Any]:
-    probability = predict_benign(booster, x_test)
+    probability = xgboost_outputs(booster, OBJECTIVE, x_test)[:, 0]  # p(benign), class 1
     predicted = (probability >= threshold).astype(np.int64)
     return {
         "rows": len(y_test),

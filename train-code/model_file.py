@@ -32,11 +32,14 @@ class ModelInfo:
     booster: xgb.Booster
     file_format: str
     objective: str
-    spec: OutputSpec
     num_feature: int
     num_class: int
     feature_names: list[str] | None
     trees: list[dict[str, Any]]
+
+    @property
+    def spec(self) -> OutputSpec:
+        return output_spec(self.objective)
 
 
 def sniff_format(head: bytes) -> str:
@@ -79,7 +82,7 @@ def load_model(path: Path) -> ModelInfo:
 def describe(booster: xgb.Booster, file_format: str) -> ModelInfo:
     learner = json.loads(booster.save_raw("json"))["learner"]
     objective = learner["objective"]["name"]
-    spec = output_spec(objective)
+    output_spec(objective)  # an objective the compiled model cannot reproduce is refused first
     params = learner["learner_model_param"]
     num_target = int(params.get("num_target", "1"))
     if num_target > 1:
@@ -97,7 +100,7 @@ def describe(booster: xgb.Booster, file_format: str) -> ModelInfo:
     refuse_unservable_trees(trees, learner.get("feature_types") or [], objective)
     num_class = int(params.get("num_class", "0"))
     names = learner.get("feature_names") or None
-    return ModelInfo(booster=booster, file_format=file_format, objective=objective, spec=spec,
+    return ModelInfo(booster=booster, file_format=file_format, objective=objective,
                      num_feature=int(params["num_feature"]), num_class=num_class,
                      feature_names=list(names) if names else None, trees=trees)
 

@@ -15,7 +15,6 @@ from pathlib import Path
 from artifacts import ModelDescription, write_artifacts
 from dataset import CLASS_CODES, FLAT_RESULT_FIELD, Splits, load_splits, uci_name
 from model import OBJECTIVE, TrainingParams, evaluate, train_booster
-from objectives import output_spec
 
 DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "app" / "model"
 
@@ -56,7 +55,6 @@ def describe_demo(splits: Splits, threshold: float) -> ModelDescription:
     """The demo's names as data: UCI aliases, M/B codes and the original `result` field."""
     return ModelDescription(
         objective=OBJECTIVE,
-        spec=output_spec(OBJECTIVE),
         feature_names=splits.feature_names,
         feature_names_source="model",
         class_names=splits.class_names,
