@@ -15,6 +15,7 @@ PYTHON ?= $(shell tools/find-python 3.12)
 help:
 	@echo "make demo    set up, train, run both functions locally and compare them"
 	@echo "make test    set up, lint (ruff, mypy) and run the test suite"
+	@echo "make test-without-tools  the machine-dependent tests again, as on a fresh machine"
 	@echo "make lint    ruff and mypy over every Python directory"
 	@echo "make model   (re)train the demo model and write app/model/"
 	@echo "make model MODEL=model.json  import your XGBoost model into app/model/ instead"
@@ -25,6 +26,7 @@ help:
 	@echo "make sam-e2e (root) sam build, sam local and the compare tool on a private Docker engine"
 
 $(VENV)/.installed: requirements/*.txt pyproject.toml
+	@echo "installing the pinned dependencies into $(VENV) (once; a few minutes)"
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements/dev.txt
@@ -34,6 +36,7 @@ venv: $(VENV)/.installed
 
 SCANNER_VENV ?= .venv-checkov
 $(SCANNER_VENV)/.installed: requirements/security.txt
+	@echo "installing the IaC scanner (checkov) into $(SCANNER_VENV) (once; about a minute)"
 	test -x $(SCANNER_VENV)/bin/python || $(PYTHON) -m venv $(SCANNER_VENV)
 	$(SCANNER_VENV)/bin/python -m pip install --quiet -r requirements/security.txt
 	touch $@
@@ -87,6 +90,12 @@ lint: venv
 test: venv scanner model lib lint
 	CHECKOV=$(CURDIR)/$(SCANNER_VENV)/bin/checkov $(PY) -m pytest $(PYTEST_ARGS)
 
+# The tests marked `machine` (their outcome depends on the cross compiler, qemu, debootstrap,
+# clang or Docker) once more with those tools hidden from PATH: what a fresh machine sees.
+.PHONY: test-without-tools
+test-without-tools: venv model lib
+	tools/without-tools $(PY) -m pytest -m machine $(PYTEST_ARGS)
+
 clean:
 	rm -rf $(VENV) $(SCANNER_VENV) app/native/build .pytest_cache .local-runtime .bench
 
@@ -113,11 +122,14 @@ bench: venv lib
 
 # libFuzzer + ASan + UBSan on the C reader, predictor and writer; atheris on lambda_handler.
 FUZZ_SECONDS ?= 60
-.PHONY: fuzz
-$(VENV)/.fuzz-installed: requirements/fuzz.txt $(VENV)/.installed
+.PHONY: fuzz fuzz-toolchain
+# Before anything is installed (also under `make -n`): clang and its libFuzzer runtime.
+fuzz-toolchain:
+	+@$(PYTHON) -m fuzz.run --check-toolchain
+$(VENV)/.fuzz-installed: requirements/fuzz.txt $(VENV)/.installed | fuzz-toolchain
 	$(PY) -m pip install --quiet -r requirements/fuzz.txt
 	touch $@
-fuzz: $(VENV)/.fuzz-installed lib
+fuzz: fuzz-toolchain $(VENV)/.fuzz-installed lib
 	$(PY) -m fuzz.run --seconds $(FUZZ_SECONDS)
 
 # Needs root: starts its own Docker engine (no bridge network) and arm64 emulation, stops both.

@@ -255,11 +255,14 @@ def crossover_note(report: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--cold-starts", type=int, default=9)
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="rounds of every warm measurement (default: %(default)s)")
+    parser.add_argument("--cold-starts", type=int, default=9,
+                        help="cold starts per handler (default: %(default)s)")
     parser.add_argument("--skip-cold", action="store_true", help="no local-runtime cold starts")
     parser.add_argument("--skip-large", action="store_true", help="no 1000-tree model")
-    parser.add_argument("--json", type=Path, default=ROOT / "results" / "bench.json")
+    parser.add_argument("--json", type=Path, default=ROOT / "results" / "bench.json",
+                        help="where to write every figure (default: results/bench.json)")
     args = parser.parse_args(argv)
 
     def log(text: str) -> None:

@@ -110,7 +110,8 @@ def table(result: dict[str, dict[str, float]]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--rounds", type=int, default=15,
+                        help="fresh processes per phase (default: %(default)s)")
     args = parser.parse_args(argv)
     result = breakdown(compiled_image(), args.rounds)
     print(table(result))

@@ -186,8 +186,10 @@ def table(samples: dict[str, dict[str, list[float]]]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=9)
-    parser.add_argument("--batch-calls", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=9,
+                        help="interleaved rounds of every runtime (default: %(default)s)")
+    parser.add_argument("--batch-calls", type=int, default=5,
+                        help="10k-row direct invokes per round (default: %(default)s)")
     args = parser.parse_args(argv)
     print(table(study(args.rounds, args.batch_calls)))
     return 0

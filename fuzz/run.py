@@ -18,6 +18,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -31,6 +32,24 @@ C_TARGETS = ("reader", "predictor", "writer")
 TARGETS = (*C_TARGETS, "handler")
 SANITIZE = ["-fsanitize=fuzzer,address,undefined", "-fno-sanitize-recover=all"]
 DONE = re.compile(r"Done (\d+) runs in (\d+) second")
+INSTALL = "install Debian's clang and libclang-rt-dev"
+EMPTY_TARGET = b"int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return 0; }\n"
+
+
+def toolchain_problem(clang: str) -> str | None:
+    """Why the C targets cannot be built here (clang or its libFuzzer runtime missing), or None.
+
+    Stdlib only: `make fuzz` runs it before installing anything.
+    """
+    if shutil.which(clang) is None:
+        return f"make fuzz needs {clang} with libFuzzer, not found: {INSTALL}"
+    with tempfile.TemporaryDirectory() as scratch:
+        result = subprocess.run([clang, *SANITIZE, "-x", "c", "-", "-o", f"{scratch}/empty"],
+                                input=EMPTY_TARGET, capture_output=True)
+    if result.returncode != 0:
+        return (f"make fuzz needs libFuzzer and the sanitizers' runtime for {clang}, which "
+                f"cannot link a fuzz target here: {INSTALL}")
+    return None
 
 
 def build(target: str, clang: str) -> Path:
@@ -90,15 +109,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("targets", nargs="*", metavar="target",
                         help=f"any of {', '.join(TARGETS)} (default: all)")
-    parser.add_argument("--seconds", type=int, default=60, help="time per target")
-    parser.add_argument("--clang", default="clang")
+    parser.add_argument("--seconds", type=int, default=60,
+                        help="time per target (default: %(default)s)")
+    parser.add_argument("--clang", default="clang",
+                        help="the clang that builds the C targets (default: %(default)s)")
+    parser.add_argument("--check-toolchain", action="store_true",
+                        help="only check that clang can build a fuzz target, then exit")
     args = parser.parse_args(argv)
     unknown = sorted(set(args.targets) - set(TARGETS))
     if unknown:
         parser.error(f"unknown target(s) {', '.join(unknown)}; choose from {', '.join(TARGETS)}")
-    if shutil.which(args.clang) is None:
-        print(f"{args.clang} not found: install clang and libclang-rt-dev", file=sys.stderr)
-        return 2
+    problem = toolchain_problem(args.clang)
+    if problem or args.check_toolchain:
+        print(f"error: {problem} [fuzz_toolchain_missing]" if problem else
+              f"{args.clang} builds fuzz targets", file=sys.stderr)
+        return 2 if problem else 0
     BUILD.mkdir(parents=True, exist_ok=True)
     all_ok = True
     for target in args.targets or TARGETS:

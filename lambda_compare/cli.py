@@ -66,10 +66,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                      help="warm invocations per function and memory size (default 100)")
     how.add_argument("--warmup", type=int, default=5,
                      help="warm-up invocations, excluded from statistics (default 5)")
-    how.add_argument("--concurrency", type=int, default=1, help="parallel invocations")
+    how.add_argument("--concurrency", type=int, default=1,
+                     help="parallel invocations (default 1)")
     how.add_argument("--cold-starts", type=int, default=0,
                      help="force K cold starts per function and memory size by changing a "
-                          "harmless environment variable (restored afterwards)")
+                          "harmless environment variable (restored afterwards; default 0)")
     how.add_argument("--memory", help="comma-separated memory sizes to sweep, e.g. 512,1024")
     how.add_argument("--strict", action="store_true",
                      help="refuse to measure when the functions differ beyond architecture")

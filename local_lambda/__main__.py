@@ -106,21 +106,27 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     invoked_as = Path(sys.argv[0]).name  # local-lambda, or __main__.py for `python -m`
     prog = "python -m local_lambda" if invoked_as == "__main__.py" else invoked_as
     parser = argparse.ArgumentParser(prog=prog, description=__doc__)
-    parser.add_argument("--template", "-t", type=Path, default=ROOT / "template.yaml")
-    parser.add_argument("--region", default=DEFAULT_REGION)
+    parser.add_argument("--template", "-t", type=Path, default=ROOT / "template.yaml",
+                        help="the SAM template whose functions to run (default: the "
+                             "repository's template.yaml)")
+    parser.add_argument("--region", default=DEFAULT_REGION,
+                        help="AWS_REGION the functions see; nothing is sent to AWS "
+                             "(default: %(default)s)")
     parser.add_argument("--emulate-arm64", action="store_true",
                         help="run arm64 functions as real aarch64 code under qemu (slow)")
     commands = parser.add_subparsers(dest="command", required=True)
     start = commands.add_parser("start-lambda", help="serve the Lambda API on 127.0.0.1")
-    start.add_argument("--port", "-p", type=int, default=DEFAULT_PORT)
+    start.add_argument("--port", "-p", type=int, default=DEFAULT_PORT,
+                       help="port on 127.0.0.1 (default: %(default)s)")
     start.add_argument("--max-concurrency", type=int, default=8,
                        help="execution environments per function; beyond: 429 (default 8)")
     start.add_argument("--allow-host", action="append", default=[], metavar="NAME",
                        help="also answer requests whose Host/Origin is NAME (default: "
                             "loopback names only, so web pages cannot reach the API)")
     one = commands.add_parser("invoke", help="invoke one function once and print the answer")
-    one.add_argument("function")
-    one.add_argument("--event", "-e", type=Path)
+    one.add_argument("function", help="a function of the template, by its logical ID")
+    one.add_argument("--event", "-e", type=Path,
+                     help="JSON event file to send (default: an empty event, {})")
     one.add_argument("--log-result", action="store_true",
                      help="also print the base64 X-Amz-Log-Result")
     args = parser.parse_args(argv)

@@ -10,14 +10,16 @@ import json
 import os
 import platform
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
 from lambda_compare.parity_rows import read_parity_rows
 from lambda_compare.targets import ARM64, FUNCTION_IDS, X86_64
+from local_lambda.arm64 import TOOLS as DEBIAN_PACKAGES
 from local_lambda.inprocess import load_handler_module
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,12 +32,35 @@ ENGINES = ("compiled", "xgboost")
 ARM_FUNCTION, X86_FUNCTION = FUNCTION_IDS[ARM64], FUNCTION_IDS[X86_64]
 AARCH64_CC = "aarch64-linux-gnu-gcc"
 QEMU = "qemu-aarch64-static"
-HAS_AARCH64_TOOLS = bool(shutil.which(AARCH64_CC) and shutil.which(QEMU))
-# CI installs both; elsewhere the aarch64 builds are skipped with the reason.
-needs_aarch64_tools = pytest.mark.skipif(
-    not HAS_AARCH64_TOOLS and not os.environ.get("CI"),
-    reason=f"needs {AARCH64_CC} and {QEMU} (Debian: gcc-aarch64-linux-gnu qemu-user-static)",
-)
+# CI installs the tools a fresh machine lacks (.ci/run) and must not skip for want of one,
+# except in its second pass, which hides them (tools/without-tools sets HIDDEN_TOOLS).
+TOOLS_REQUIRED = bool(os.environ.get("CI")) and not os.environ.get("HIDDEN_TOOLS")
+Test = TypeVar("Test", bound=Callable[..., Any])
+
+
+def missing_tools(*tools: str) -> list[str]:
+    return [tool for tool in tools if shutil.which(tool) is None]
+
+
+def tool_marks(*tools: str) -> list[pytest.MarkDecorator]:
+    """`machine` (`make test-without-tools` re-runs it), and a skip naming what to install."""
+    missing = missing_tools(*tools)
+    packages = " ".join(DEBIAN_PACKAGES.get(tool, tool) for tool in missing)
+    return [pytest.mark.machine,
+            pytest.mark.skipif(bool(missing) and not TOOLS_REQUIRED,
+                               reason=f"needs {', '.join(missing)} (Debian: {packages})")]
+
+
+def needs_tools(*tools: str) -> Callable[[Test], Test]:
+    def mark(test: Test) -> Test:
+        for each in tool_marks(*tools):
+            test = each(test)
+        return test
+    return mark
+
+
+HAS_AARCH64_TOOLS = not missing_tools(AARCH64_CC, QEMU) or TOOLS_REQUIRED
+needs_aarch64_tools = needs_tools(AARCH64_CC, QEMU)
 
 
 def load_event(path: Path) -> Any:

@@ -112,12 +112,15 @@ def test_debug_shows_the_traceback(no_aws_setup) -> None:
         main([*TARGETS, "--debug"])
 
 
-def test_emulation_unavailable(monkeypatch, capsys) -> None:
+@pytest.mark.machine  # whatever else of arm64.TOOLS this machine lacks is named too
+def test_emulation_unavailable_names_each_missing_tool_and_its_package(monkeypatch,
+                                                                        capsys) -> None:
     monkeypatch.setitem(arm64.TOOLS, "no-such-cross-tool", "no-such-package")
     code = local_lambda_main(["--emulate-arm64", "invoke", ARM_FUNCTION])
     assert code == EXIT_UNAVAILABLE
     err = capsys.readouterr().err.splitlines()[-1]
-    assert err.startswith("error: --emulate-arm64 needs no-such-cross-tool")
+    assert err.startswith("error: --emulate-arm64 needs ")
+    assert "no-such-cross-tool (Debian: no-such-package)" in err
     assert err.endswith("[emulation_unavailable]")
 
 

@@ -4,22 +4,17 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import shutil
 from typing import Any
 
 import pytest
 
-from helpers import ARM_FUNCTION, ROOT, X86_FUNCTION, good_event_paths
+from helpers import ARM_FUNCTION, ROOT, X86_FUNCTION, good_event_paths, needs_tools
 from local_lambda.arm64 import TOOLS
 from local_lambda.launcher import local_runtime
 
-MISSING = [tool for tool in TOOLS if shutil.which(tool) is None]
-
 
 @pytest.mark.slow
-@pytest.mark.skipif(bool(MISSING) and not os.environ.get("CI"),
-                    reason=f"needs {', '.join(MISSING)} (.ci/run installs them)")
+@needs_tools(*TOOLS)
 def test_emulated_arm64_function_answers_exactly_like_x86_64() -> None:
     with local_runtime(ROOT / "template.yaml", emulate_arm64=True) as runtime:
         client = runtime.client()

@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 import json
 import math
-import os
 import shutil
 import subprocess
 import sys
@@ -20,8 +19,9 @@ import numpy as np
 import pytest
 import xgboost as xgb
 
-from helpers import APP_DIR, ROOT
+from helpers import APP_DIR, ROOT, needs_tools
 from lambda_compare.parity_rows import read_parity_rows
+from local_lambda.arm64 import TOOLS as ARM64_TOOLS
 from local_lambda.inprocess import load_handler_module
 from user_models import OBJECTIVES, save, train
 
@@ -149,12 +149,8 @@ def test_a_multiclass_answer_has_every_class_and_a_named_row_works(tmp_path: Pat
     assert len(probabilities) == 3 and sum(probabilities.values()) == pytest.approx(1, abs=1e-6)
 
 
-AARCH64 = ("aarch64-linux-gnu-gcc", "qemu-aarch64-static")
-
-
 @pytest.mark.slow
-@pytest.mark.skipif(not all(map(shutil.which, AARCH64)) and not os.environ.get("CI"),
-                    reason="needs gcc-aarch64-linux-gnu and qemu-user-static")
+@needs_tools(*ARM64_TOOLS)
 @pytest.mark.parametrize("objective", ["multi:softprob", "reg:squarederror"])
 def test_the_emulated_arm64_function_serves_an_imported_model(tmp_path: Path,
                                                              objective: str) -> None:

@@ -45,8 +45,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("function", nargs="?", default=FUNCTION_IDS[ARM64],
                         help="a function of template.yaml (default: the arm64 one)")
-    parser.add_argument("--event", type=Path, default=ROOT / "events" / "event.json")
-    parser.add_argument("--port", type=int, default=3001)
+    parser.add_argument("--event", type=Path, default=ROOT / "events" / "event.json",
+                        help="JSON event file to send (default: events/event.json)")
+    parser.add_argument("--port", type=int, default=3001,
+                        help="where a running `make start-lambda` answers (default: %(default)s)")
     args = parser.parse_args(argv)
     if not answering(args.port):
         print(f"(no runtime on port {args.port}: starting {args.function} for this invocation)",

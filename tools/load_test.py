@@ -5,12 +5,13 @@ request-specific shift), so an answer meant for another request cannot pass as r
 bad requests must come back with their documented error code. Reports lost, wrong and
 mixed-up answers (all must be 0), throughput and latency percentiles.
 
-    python -m tools.load_test --invocations 5000 --concurrency 8
+    .venv/bin/python -m tools.load_test --invocations 5000 --concurrency 8
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import random
 import sys
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lambda_compare.progress import Progress
 from lambda_compare.samples import dataset_rows
 from lambda_compare.stats import summarize
 from lambda_compare.targets import FUNCTION_IDS
@@ -29,6 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 FUNCTIONS = tuple(FUNCTION_IDS.values())
 TOLERANCE = 1e-6
+# What the project's environment (.venv) adds to the standard library here.
+NEEDS = ("numpy", "xgboost", "boto3")
 
 
 @dataclass
@@ -110,6 +114,7 @@ def check(request: Request, document: Any, tally: Tally,
 
 def run(client: Any, requests: list[Request], concurrency: int) -> tuple[Tally, float]:
     tally = Tally()
+    progress = Progress(len(requests))
     expected_by_answer = {tuple(round(p, 6) for p in r.expected): i
                           for i, r in enumerate(requests) if r.expected}
 
@@ -124,13 +129,17 @@ def run(client: Any, requests: list[Request], concurrency: int) -> tuple[Tally, 
         except Exception as error:
             tally.lost += 1
             tally.problems.append(f"lost: {type(error).__name__}: {error}"[:200])
-            return
-        tally.latencies_ms.append((time.perf_counter() - started) * 1000)
-        check(request, document, tally, expected_by_answer)
+        else:
+            tally.latencies_ms.append((time.perf_counter() - started) * 1000)
+            check(request, document, tally, expected_by_answer)
+        progress.advance(f"lost {tally.lost}, wrong {tally.wrong}, mixed up {tally.mixed_up}")
 
     started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        list(pool.map(one, enumerate(requests)))
+    try:
+        with ThreadPoolExecutor(max_workers=concurrency) as pool:
+            list(pool.map(one, enumerate(requests)))
+    finally:
+        progress.close()
     return tally, time.perf_counter() - started
 
 
@@ -149,13 +158,33 @@ def report(tally: Tally, elapsed: float, invocations: int, concurrency: int) -> 
     return "\n".join(lines)
 
 
+def missing_environment() -> str | None:
+    """One line when run outside the project's environment (e.g. by the system's python)."""
+    missing = [name for name in NEEDS if importlib.util.find_spec(name) is None]
+    if not missing:
+        return None
+    return (f"error: {' and '.join(missing)} not installed for {sys.executable}: run "
+            f"`make venv`, then `.venv/bin/python -m tools.load_test` [missing_dependency]")
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--invocations", type=int, default=5000)
-    parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--bad-fraction", type=float, default=0.2)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--invocations", type=int, default=5000,
+                        help="requests to send, alternately to each function")
+    parser.add_argument("--concurrency", type=int, default=8,
+                        help="requests in flight at once (and workers per function)")
+    parser.add_argument("--bad-fraction", type=float, default=0.2,
+                        help="share of requests that must be refused with their error code")
     args = parser.parse_args(argv)
+    problem = missing_environment()
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
+    print(f"building {args.invocations} requests and their expected answers (XGBoost)",
+          file=sys.stderr, flush=True)
     requests = build_requests(args.invocations, args.bad_fraction)
+    print("starting the local runtime (both functions)", file=sys.stderr, flush=True)
     with local_runtime(ROOT / "template.yaml", max_concurrency=args.concurrency) as runtime:
         tally, elapsed = run(runtime.client(max_attempts=1), requests, args.concurrency)
     print(report(tally, elapsed, args.invocations, args.concurrency))

@@ -13,12 +13,15 @@ import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from artifacts import ModelDescription, sha256_of, write_artifacts
-from model_file import ModelFileError, ModelInfo, load_model
 from objectives import BINARY, MULTICLASS, UnsupportedObjective
-from parity_file import SampleError, read_sample
-from split_rows import split_rows
+
+# XGBoost, numpy and TL2cgen take seconds to import: main() imports them once the arguments
+# are read, so --help and a bad option answer at once.
+if TYPE_CHECKING:
+    from artifacts import ModelDescription
+    from model_file import ModelInfo
 
 DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "app" / "model"
 _BAD_NAME = re.compile(r'[,"\r\n\[\]<]')
@@ -82,7 +85,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--classes", help="class names: comma-separated, or a file with one per "
                                           "line (default: 0..K-1)")
     parser.add_argument("--features", help="feature names when the model has none: "
-                                           "comma-separated or a file with one per line")
+                                           "comma-separated or a file with one per line "
+                                           "(default: the model's, else f0..fN-1)")
     parser.add_argument("--threshold", type=float,
                         help="binary:logistic only: probability of class 1 at or above which a "
                              "row gets class 1 (default 0.5)")
@@ -92,6 +96,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def describe(info: ModelInfo, args: argparse.Namespace) -> ModelDescription:
+    from artifacts import ModelDescription
+
     names, source = feature_names(info, names_from(args.features, "feature names"))
     threshold = info.spec.threshold
     if args.threshold is not None:
@@ -111,6 +117,11 @@ def describe(info: ModelInfo, args: argparse.Namespace) -> ModelDescription:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    from artifacts import sha256_of, write_artifacts
+    from model_file import ModelFileError, load_model
+    from parity_file import SampleError, read_sample
+    from split_rows import split_rows
+
     try:
         info = load_model(args.model)
         digest = sha256_of(args.model)

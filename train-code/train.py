@@ -11,10 +11,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from artifacts import ModelDescription, write_artifacts
-from dataset import CLASS_CODES, FLAT_RESULT_FIELD, Splits, load_splits, uci_name
-from model import OBJECTIVE, TrainingParams, evaluate, train_booster
+# XGBoost, scikit-learn and TL2cgen take seconds to import: main() imports them once the
+# arguments are read, so --help and a bad option answer at once.
+if TYPE_CHECKING:
+    from artifacts import ModelDescription
+    from dataset import Splits
 
 DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "app" / "model"
 
@@ -53,6 +56,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def describe_demo(splits: Splits, threshold: float) -> ModelDescription:
     """The demo's names as data: UCI aliases, M/B codes and the original `result` field."""
+    from artifacts import ModelDescription
+    from dataset import CLASS_CODES, FLAT_RESULT_FIELD, uci_name
+    from model import OBJECTIVE
+
     return ModelDescription(
         objective=OBJECTIVE,
         feature_names=splits.feature_names,
@@ -69,6 +76,10 @@ def describe_demo(splits: Splits, threshold: float) -> ModelDescription:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    from artifacts import write_artifacts
+    from dataset import load_splits
+    from model import TrainingParams, evaluate, train_booster
+
     params = TrainingParams(
         rounds=args.rounds,
         max_depth=args.max_depth,
