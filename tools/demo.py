@@ -8,9 +8,11 @@ the runtime cleanly whatever happens (error or Ctrl-C included).
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import sys
+from collections.abc import Sequence
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -53,7 +55,8 @@ def show_sample_event(runtime: LocalRuntime) -> None:
     print()
 
 
-def main() -> int:
+def main(argv: Sequence[str] = ()) -> int:
+    argparse.ArgumentParser(description=__doc__.split("\n\n")[0]).parse_args(argv)
     RESULTS.mkdir(exist_ok=True)
     with ExitStack() as stack:
         try:
@@ -83,4 +86,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
