@@ -81,7 +81,7 @@ def test_corrupted_model_fails_init_with_a_clear_error_not_a_hang(tmp_path: Path
             assert "SHA-256" in message and "do not belong together" in message
 
 
-def test_modest_load_loses_nothing_and_mixes_nothing_up() -> None:
+def test_modest_load_loses_nothing_and_mixes_nothing_up(capsys) -> None:
     from tools.load_test import build_requests, run
 
     requests = build_requests(600, bad_fraction=0.2)
@@ -90,3 +90,5 @@ def test_modest_load_loses_nothing_and_mixes_nothing_up() -> None:
     assert tally.lost == tally.wrong == tally.mixed_up == 0, tally.problems[:5]
     assert tally.ok + tally.refused_as_expected == 600
     assert tally.refused_as_expected > 50
+    progress = capsys.readouterr().err
+    assert "progress: 150/600 invocations" in progress and "progress: 600/600" in progress

@@ -163,7 +163,7 @@ def missing_environment() -> str | None:
     missing = [name for name in NEEDS if importlib.util.find_spec(name) is None]
     if not missing:
         return None
-    return (f"error: {' and '.join(missing)} not installed for {sys.executable}: run "
+    return (f"error: {', '.join(missing)} not installed for {sys.executable}: run "
             f"`make venv`, then `.venv/bin/python -m tools.load_test` [missing_dependency]")
 
 
