@@ -291,7 +291,8 @@ def run(args: argparse.Namespace, lambda_client: LambdaClient | None,
         notes.append("client-side timing cannot tell a cold start from a warm invocation (no "
                      "REPORT line): a cold start, if any, is among the warm samples")
     document = results_document(
-        settings={"targets": [t.__dict__ for t in targets], "rows_per_invocation": rows,
+        settings={"targets": [t.__dict__ for t in targets], "rows_per_invocation":
+                  sum(r.rows for r in requests) / len(requests) if requests else rows,
                   "invocations": invocations, "warmup": args.warmup,
                   "concurrency": args.concurrency, "cold_starts": args.cold_starts,
                   "memory": list(args.memories or []), "endpoint_url": args.endpoint_url,

@@ -140,7 +140,8 @@ def _functions(readings: list[Reading]) -> dict[str, dict[str, Any]]:
             "ran_on": machines.pop() if len(machines) == 1 else None,
             "emulated": any("EMULATED" in host for host in reading.hosts),
             "model_version": ", ".join(sorted(reading.model_versions)) or None,
-            "engine": None, "log_group": reading.source.log_group,
+            "engine": ", ".join(sorted(reading.engines)) or None,
+            "resolved_image_uri": "not in the logs", "log_group": reading.source.log_group,
             "log_format": reading.source.log_format}
     return functions
 
@@ -159,8 +160,8 @@ def _reading_notes(readings: list[Reading], window: Window) -> list[str]:
                          "lines; none named more than 1 (or there were none): cost per 1M "
                          "predictions is then per 1M requests")
     notes.append(f"monthly volume = requests in the window × 30 days / the window's "
-                 f"{window.seconds / 3600:.3g} h: a daily or weekly cycle shorter windows miss "
-                 "changes it")
+                 f"{window.seconds / 3600:.3g} h: it assumes the window is typical; a window "
+                 "shorter than a day or a week misses their cycles")
     return notes
 
 

@@ -66,6 +66,7 @@ class Reading:
     pages: int = 0
     truncated: bool = False
     model_versions: set[str] = field(default_factory=set)
+    engines: set[str] = field(default_factory=set)
     hosts: set[str] = field(default_factory=set)  # the local runtime's "where it ran" notes
     first_ms: int | None = None
     last_ms: int | None = None
@@ -159,6 +160,8 @@ def _take(reading: Reading, event: dict[str, Any], rows_by_request: dict[str, in
             rows_by_request[record["request_id"]] = record["rows"]
         if isinstance(record.get("model_version"), str):
             reading.model_versions.add(record["model_version"])
+        if isinstance(record.get("engine"), str):
+            reading.engines.add(record["engine"])
         return
     try:
         if record is not None and record.get("type") == "platform.report":
