@@ -177,7 +177,8 @@ def _cold_panel(axis: Any, groups: list[Group], hint: str, about: Context) -> No
     axis.set_xticks(range(1, len(groups) + 1),
                     [_label(g, g.cold_samples, about) for g in groups])
     axis.set_xlim(0.4, len(groups) + 0.6)
-    axis.set_ylim(bottom=0)
+    highest = max((s.startup_ms or 0.0 for g in groups for s in g.cold), default=0.0)
+    axis.set_ylim(0, highest * 1.1 if highest else None)
     if not any(g.cold_samples for g in groups):
         _empty(axis, f"no cold start measured\n({hint})")
     from matplotlib.lines import Line2D
@@ -212,13 +213,12 @@ def _cost_panel(axis: Any, groups: list[Group], about: Context) -> None:
                           f"\\${duration[index] + fee:.4g} in all\ncold starts "
                           f"{group.cold_rate_used:.1%}", (index, duration[index]), ha="center",
                           va="bottom", fontsize=8)
-    axis.set_ylim(0, max([*duration, 1e-12]) * 1.8)
+    axis.set_ylim(0, max([*duration, 1e-12]) * 1.45)
     if fee_per_request is not None:
-        axis.text(0.5, 0.97, f"request fee: \\${fee_per_request:.2f} per 1M requests = "
-                  f"\\${' / '.join(f'{f:.4g}' for f in fees)} per 1M predictions,\nthe same "
-                  "on both architectures: stated, not drawn", transform=axis.transAxes,
-                  ha="center", va="top", fontsize=8,
-                  bbox={"facecolor": "white", "edgecolor": "#bbbbbb"})
+        axis.set_xlabel(f"+ request fee: \\${fee_per_request:.2f} per 1M requests = "
+                        f"\\${' / '.join(f'{f:.4g}' for f in fees)} per 1M predictions,\nthe "
+                        "same on both architectures: stated, not drawn", fontsize=9,
+                        bbox={"facecolor": "#f5f5f5", "edgecolor": "#bbbbbb"})
     axis.set_title("Duration cost per 1M predictions (USD): the part the\narchitecture changes, "
                    f"cold starts included at the rate shown\n{_short(about.about, 62)}",
                    fontsize=9.5)
