@@ -101,7 +101,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     logs.add_argument("--log-group-x86-64", dest="log_group_x86_64",
                       help="the x86_64 function's log group (likewise)")
     logs.add_argument("--logs-endpoint-url", help="CloudWatch Logs endpoint (default: "
-                      "AWS_ENDPOINT_URL_LOGS, else --endpoint-url, else AWS)")
+                      "AWS_ENDPOINT_URL_LOGS or AWS_ENDPOINT_URL_CLOUDWATCH_LOGS, else "
+                      "--endpoint-url, else AWS)")
     cost = parser.add_argument_group("cost")
     cost.add_argument("--cold-start-rate", type=float,
                       help="fraction of invocations that are cold (default: as observed)")
@@ -214,17 +215,21 @@ def _connection(args: argparse.Namespace, endpoint_url: str | None
     return session, region, extra
 
 
+# boto3 reads AWS_ENDPOINT_URL_CLOUDWATCH_LOGS (the service's id) and AWS_ENDPOINT_URL; the
+# shorter AWS_ENDPOINT_URL_LOGS, which other tools use, is read here too.
+LOGS_ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL_LOGS", "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS",
+                           "AWS_ENDPOINT_URL")
+
+
 def logs_client(args: argparse.Namespace) -> Any:
-    """CloudWatch Logs: --logs-endpoint-url, else what boto3 reads from AWS_ENDPOINT_URL_LOGS
-    (or AWS_ENDPOINT_URL), else --endpoint-url, else AWS."""
+    """CloudWatch Logs: --logs-endpoint-url, else the environment's endpoint variables, else
+    --endpoint-url, else AWS."""
     from botocore.config import Config
 
-    from_environment = os.environ.get("AWS_ENDPOINT_URL_LOGS") or os.environ.get(
-        "AWS_ENDPOINT_URL")
+    from_environment = next((os.environ[name] for name in LOGS_ENDPOINT_VARIABLES
+                             if os.environ.get(name)), None)
     endpoint = args.logs_endpoint_url or from_environment or args.endpoint_url
     session, region, extra = _connection(args, endpoint)
-    if not args.logs_endpoint_url and from_environment:
-        extra.pop("endpoint_url")  # boto3 resolves it itself, as for any other tool
     config = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5,
                     read_timeout=60)
     return session.client("logs", region_name=region, config=config, **extra)

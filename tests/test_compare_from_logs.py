@@ -205,7 +205,8 @@ def test_a_missing_log_group_is_one_line_and_exit_5(cloudwatch, capsys):
     assert "no log group /aws/lambda/nope-arm" in err and "[log_group_not_found]" in err
 
 
-def test_text_format_reports_with_snapstart_restores_are_read(cloudwatch, capsys, tmp_path):
+def test_text_format_reports_with_snapstart_restores_are_read(cloudwatch, capsys, tmp_path,
+                                                              monkeypatch):
     client = logs_client(cloudwatch)
     now = int(time.time() * 1000)
     lines = {
@@ -235,13 +236,15 @@ def test_text_format_reports_with_snapstart_restores_are_read(cloudwatch, capsys
         client.put_log_events(logGroupName=group, logStreamName="s", logEvents=[
             {"timestamp": now + i, "message": m} for i, m in enumerate(messages)])
     out = tmp_path / "text.json"
+    monkeypatch.setenv("AWS_ENDPOINT_URL_LOGS", cloudwatch)  # as boto3 reads it for any tool
     code = main(["--from-logs", "--arm64", "a", "--x86-64", "b", "--log-group-arm64",
-                 "/text/arm", "--log-group-x86-64", "/text/x86", "--logs-endpoint-url",
-                 cloudwatch, "--endpoint-url", "http://127.0.0.1:9", "--since", "10m",
+                 "/text/arm", "--log-group-x86-64", "/text/x86",
+                 "--endpoint-url", "http://127.0.0.1:9", "--since", "10m",
                  "--max-events", "3", "--json", str(out)])
-    printed = capsys.readouterr().out
+    captured = capsys.readouterr()
+    printed = captured.out
+    assert code == 0, captured.err
     document = json.loads(out.read_text())
-    assert code == 0, printed
     samples = {s["request_id"]: s for s in document["samples"]}
     assert set(samples) == {"a1", "a2", "a3", "b1", "b2", "b3"}  # --max-events 3: not a4
     assert samples["a1"]["cold"] and samples["a1"]["init_duration_ms"] == 250.0
