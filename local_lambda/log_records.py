@@ -33,13 +33,13 @@ def invocation_events(log_format: str, report: Report, function_lines: list[str]
         head.append(_record("platform.start", started_ms,
                             {"requestId": request_id, "version": VERSION}))
         metrics: dict[str, float | int] = {
-            "durationMs": round(report.duration_ms, 2),
+            "durationMs": _two_places(report.duration_ms),
             "billedDurationMs": report.billed_duration_ms,
             "memorySizeMB": report.memory_size_mb,
             "maxMemoryUsedMB": report.max_memory_used_mb,
         }
         if report.init_duration_ms is not None:
-            metrics["initDurationMs"] = round(report.init_duration_ms, 2)
+            metrics["initDurationMs"] = _two_places(report.init_duration_ms)
         tail = [_record("platform.report", ended_ms, {
             "requestId": request_id, "metrics": metrics,
             "status": report.status or "success", "hostArchitecture": note})]
@@ -50,6 +50,11 @@ def invocation_events(log_format: str, report: Report, function_lines: list[str]
         tail = [f"END RequestId: {request_id}", report.line(note)]
     return ([(started_ms, line) for line in head] + [(ended_ms, line) for line in own]
             + [(ended_ms, line) for line in tail])
+
+
+def _two_places(value: float) -> float:
+    """As the text REPORT prints it, so both formats give the same figures."""
+    return float(f"{value:.2f}")
 
 
 def _record(kind: str, at_ms: int, record: dict[str, object]) -> str:
