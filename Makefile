@@ -104,8 +104,10 @@ FUNCTION ?=
 EVENT ?= events/event.json
 .PHONY: start-lambda invoke
 EMULATE_ARM64 ?=
+LOGS_ENDPOINT ?=
 start-lambda: venv artifacts
-	$(PY) -m local_lambda $(if $(EMULATE_ARM64),--emulate-arm64) start-lambda --port $(PORT)
+	$(PY) -m local_lambda $(if $(EMULATE_ARM64),--emulate-arm64) start-lambda --port $(PORT) \
+	  $(if $(LOGS_ENDPOINT),--logs-endpoint-url $(LOGS_ENDPOINT))
 
 # Through a running `make start-lambda` on PORT when there is one; else starts the function.
 invoke: venv artifacts

@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import NoCredentialsError, NoRegionError
-
+from .batch_buckets import bucket_figures, bucket_lines
+from .connections import clients, logs_client
 from .errors import (
     EXIT_INTERRUPTED,
     EXIT_NOT_MEASURED,
@@ -17,11 +17,12 @@ from .errors import (
     EXIT_UNSUPPORTED,
     EXIT_USAGE,
     UserError,
-    check_reachable,
     explain,
     is_loopback,
 )
+from .from_logs import analyse_logs
 from .invoke import Invoker
+from .payloads import load_requests, mix_description, replay_order
 from .pricing import Prices
 from .provenance import Provenance, collect
 from .report import console_report, results_document, write_csv, write_json
@@ -61,9 +62,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                            "for an imported model, one of its parity rows: --batch-size 1)")
     what.add_argument("--batch-size", type=int,
                       help="send batches of N data-set rows instead of --event")
+    what.add_argument("--payloads", type=Path, metavar="FILE|DIR",
+                      help="replay your own requests: JSON Lines (one direct-invoke payload or "
+                           "Function URL / API Gateway event per line) or a directory of "
+                           "*.json; both functions get the same requests in the same order "
+                           "(-n defaults to one pass over them)")
+    what.add_argument("--shuffle", action="store_true",
+                      help="send the --payloads mix in one shuffled order (--seed)")
+    what.add_argument("--seed", type=int, default=1, help="seed of --shuffle (default 1)")
     how = parser.add_argument_group("measurement")
-    how.add_argument("-n", "--invocations", type=int, default=100,
-                     help="warm invocations per function and memory size (default 100)")
+    how.add_argument("-n", "--invocations", type=int,
+                     help="warm samples per function and memory size (default 100, or one "
+                          "pass over --payloads); a natural cold start does not count as one")
     how.add_argument("--warmup", type=int, default=5,
                      help="warm-up invocations, excluded from statistics (default 5)")
     how.add_argument("--concurrency", type=int, default=1,
@@ -74,6 +84,23 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     how.add_argument("--memory", help="comma-separated memory sizes to sweep, e.g. 512,1024")
     how.add_argument("--strict", action="store_true",
                      help="refuse to measure when the functions differ beyond architecture")
+    logs = parser.add_argument_group(
+        "from logs", "no invocation: compare the functions' own traffic from the REPORT lines "
+        "in their CloudWatch Logs (needs only logs:FilterLogEvents)")
+    logs.add_argument("--from-logs", action="store_true",
+                      help="read both functions' REPORT lines over a window instead of invoking")
+    logs.add_argument("--since", help="the window: the last 24h, 90m, 7d ... (default 24h)")
+    logs.add_argument("--start", help="window start, ISO 8601 (e.g. 2026-12-01T08:00:00Z)")
+    logs.add_argument("--end", help="window end, ISO 8601 (default now)")
+    logs.add_argument("--max-events", type=int, default=100_000,
+                      help="log events read per function at most (default 100000)")
+    logs.add_argument("--log-group-arm64", help="the arm64 function's log group (default: its "
+                      "LoggingConfig, else /aws/lambda/NAME)")
+    logs.add_argument("--log-group-x86-64", dest="log_group_x86_64",
+                      help="the x86_64 function's log group (likewise)")
+    logs.add_argument("--logs-endpoint-url", help="CloudWatch Logs endpoint (default: "
+                      "AWS_ENDPOINT_URL_LOGS or AWS_ENDPOINT_URL_CLOUDWATCH_LOGS, else "
+                      "--endpoint-url, else AWS)")
     cost = parser.add_argument_group("cost")
     cost.add_argument("--cold-start-rate", type=float,
                       help="fraction of invocations that are cold (default: as observed)")
@@ -92,7 +119,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     out.add_argument("--debug", action="store_true",
                      help="show the full traceback of an error instead of one line")
     args = parser.parse_args(argv)
-    if args.invocations < 1 or args.concurrency < 1 or args.warmup < 0 or args.cold_starts < 0:
+    if args.payloads and (args.event or args.batch_size):
+        parser.error("--payloads replaces --event and --batch-size: pass one of them")
+    if args.from_logs and (args.payloads or args.event or args.batch_size or args.memory
+                           or args.cold_starts or args.strict):
+        parser.error("--from-logs invokes nothing: --payloads, --event, --batch-size, "
+                     "--memory, --cold-starts and --strict do not apply")
+    if not args.from_logs and (args.since or args.start or args.end):
+        parser.error("--since, --start and --end choose the window of --from-logs")
+    if args.max_events < 1:
+        parser.error("--max-events must be >= 1")
+    if args.shuffle and not args.payloads:
+        parser.error("--shuffle reorders --payloads: pass --payloads too")
+    if args.invocations is None and not args.payloads:
+        args.invocations = 100
+    if ((args.invocations or 1) < 1 or args.concurrency < 1 or args.warmup < 0
+            or args.cold_starts < 0):
         parser.error("--invocations and --concurrency must be >= 1; --warmup, --cold-starts >= 0")
     if args.batch_size is not None and not 1 <= args.batch_size <= 10_000:
         parser.error("--batch-size must be from 1 to 10000")
@@ -136,36 +178,12 @@ def build_payload(args: argparse.Namespace) -> tuple[bytes, int]:
     return payload, rows
 
 
-def clients(args: argparse.Namespace) -> tuple[LambdaClient, CloudFormationClient]:
-    """Lambda and CloudFormation clients; fails at once, in one line, on what is missing."""
-    import boto3
-    from botocore.config import Config
-
-    session = boto3.Session(profile_name=args.profile)
-    region = args.region or session.region_name
-    extra: dict[str, Any] = {}
-    if args.endpoint_url:
-        check_reachable(args.endpoint_url)
-        region = region or "us-east-1"
-        extra["endpoint_url"] = args.endpoint_url
-        if session.get_credentials() is None:  # a local endpoint checks no signature
-            extra.update(aws_access_key_id="local", aws_secret_access_key="local")
-    else:
-        if region is None:
-            raise NoRegionError()
-        if session.get_credentials() is None:
-            raise NoCredentialsError()
-    config = Config(retries={"mode": "standard", "max_attempts": 5}, read_timeout=910,
-                    connect_timeout=5, max_pool_connections=max(10, args.concurrency * 2))
-    lambda_client = session.client("lambda", region_name=region, config=config, **extra)
-    cloudformation = session.client("cloudformation", region_name=region, config=config)
-    return lambda_client, cloudformation
-
-
 def main(argv: list[str] | None = None, lambda_client: LambdaClient | None = None,
-         cloudformation: CloudFormationClient | None = None) -> int:
+         cloudformation: CloudFormationClient | None = None, logs: Any = None) -> int:
     args = parse_args(argv)
     try:
+        if args.from_logs:
+            return run_from_logs(args, lambda_client, cloudformation, logs)
         return run(args, lambda_client, cloudformation)
     except KeyboardInterrupt:
         if args.debug:
@@ -184,10 +202,13 @@ def run(args: argparse.Namespace, lambda_client: LambdaClient | None,
         cloudformation: CloudFormationClient | None) -> int:
     # Which functions, before any AWS set-up is needed (a stack's outputs need it).
     targets = None if args.stack_name else choose_targets(args, None)
+    # A replayed mix is read and checked whole before anything is sent.
+    requests = replay_order(load_requests(args.payloads), args.shuffle, args.seed) \
+        if args.payloads else []
     if lambda_client is None:
         lambda_client, cloudformation = clients(args)
     targets = targets or choose_targets(args, cloudformation)
-    payload, rows = build_payload(args)
+    payload, rows = (requests[0].body, requests[0].rows) if requests else build_payload(args)
 
     provenance = collect(lambda_client, targets, swept_memory=bool(args.memories),
                          local_endpoint=is_loopback(args.endpoint_url))
@@ -204,7 +225,9 @@ def run(args: argparse.Namespace, lambda_client: LambdaClient | None,
                         "without them", EXIT_UNSUPPORTED)
 
     invoker = Invoker(lambda_client, payload, rows)
-    plan = Plan(args.invocations, args.warmup, args.concurrency, args.cold_starts, args.memories)
+    invocations = args.invocations or len(requests)
+    plan = Plan(invocations, args.warmup, args.concurrency, args.cold_starts, args.memories,
+                tuple(requests))
     configured = {a: int(f.get("memory_mb") or 0) for a, f in provenance.functions.items()}
     measurement = measure(lambda_client, targets, invoker, plan, configured_memory=configured)
 
@@ -216,11 +239,15 @@ def run(args: argparse.Namespace, lambda_client: LambdaClient | None,
         notes.append("client-side timing cannot tell a cold start from a warm invocation (no "
                      "REPORT line): a cold start, if any, is among the warm samples")
     document = results_document(
-        settings={"targets": [t.__dict__ for t in targets], "rows_per_invocation": rows,
-                  "invocations": args.invocations, "warmup": args.warmup,
+        settings={"targets": [t.__dict__ for t in targets], "rows_per_invocation":
+                  sum(r.rows for r in requests) / len(requests) if requests else rows,
+                  "invocations": invocations, "warmup": args.warmup,
                   "concurrency": args.concurrency, "cold_starts": args.cold_starts,
                   "memory": list(args.memories or []), "endpoint_url": args.endpoint_url,
-                  "event": None if args.batch_size else str(args.event),
+                  "event": None if args.batch_size or requests else str(args.event),
+                  "payloads": str(args.payloads) if requests else None,
+                  "mix": mix_description(requests) if requests else None,
+                  "shuffle": args.shuffle, "seed": args.seed if args.shuffle else None,
                   "cold_start_rate": args.cold_start_rate, "min_effect": args.min_effect,
                   "monthly_invocations": args.monthly_invocations},
         provenance=provenance.block(), groups=groups,
@@ -230,11 +257,42 @@ def run(args: argparse.Namespace, lambda_client: LambdaClient | None,
         consistency=check_consistency(measurement.samples), samples=measurement.samples,
         prices=prices, timing_note=invoker.tail_refused, partial=measurement.interrupted,
         notes=notes)
+    buckets = bucket_figures(groups, prices, args.monthly_invocations) if requests else []
+    document["batch_buckets"] = [b.record() for b in buckets]
     print(console_report(document, groups))
+    if buckets:
+        print("\n".join(["", f"Replayed {document['settings']['mix']}; cost per 1M requests "
+                          "of this mix is $/1M inv above", *bucket_lines(buckets)]))
     write_outputs(args, document, measurement.samples, groups)
     if measurement.interrupted:
         return EXIT_INTERRUPTED
     return unmeasured_status(targets, groups)
+
+
+def run_from_logs(args: argparse.Namespace, lambda_client: LambdaClient | None,
+                  cloudformation: CloudFormationClient | None, logs: Any) -> int:
+    """No invocation: both functions' REPORT lines from CloudWatch Logs, compared."""
+    notes: list[str] = []
+    targets = None if args.stack_name else choose_targets(args, None)
+    if lambda_client is None:
+        try:
+            lambda_client, cloudformation = clients(args)
+        except UserError as error:  # GetFunctionConfiguration is optional: say so, go on
+            if error.code != "endpoint_unreachable" or args.stack_name:
+                raise
+            notes.append(f"GetFunctionConfiguration skipped ({error.message})")
+    targets = targets or choose_targets(args, cloudformation)
+    logs = logs or logs_client(args)
+    analysis = analyse_logs(args, lambda_client, logs, targets, logs.meta.region_name, notes)
+    print(console_report(analysis.document, analysis.groups))
+    print("\n".join(analysis.lines))
+    write_outputs(args, analysis.document, analysis.samples, analysis.groups)
+    for reading in analysis.readings:
+        if not reading.samples:
+            print(f"error: no REPORT line of {reading.source.target.function} in "
+                  f"{reading.source.log_group} over the window [no_reports]", file=sys.stderr)
+            return EXIT_NOT_MEASURED
+    return unmeasured_status(targets, analysis.groups)
 
 
 def choose_targets(args: argparse.Namespace,

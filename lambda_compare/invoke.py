@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import BotoCoreError, ClientError, ReadTimeoutError
 
 from .parse import ReportNotFound, parse_log_result
+from .payloads import Request
 from .samples import OK, Sample
 from .targets import Target
 
@@ -30,12 +31,14 @@ class Invoker:
         self.tail_refused: str | None = None
         self._lock = threading.Lock()
 
-    def invoke(self, target: Target, memory_mb: int, phase: str, forced_cold: bool = False
-               ) -> Sample:
+    def invoke(self, target: Target, memory_mb: int, phase: str, forced_cold: bool = False,
+               request: Request | None = None) -> Sample:
+        """`request`: one of a replayed mix (--payloads); None sends the one payload."""
         use_tail = self.tail_refused is None
         started = time.perf_counter()
         try:
-            response = self.client.invoke(FunctionName=target.function, Payload=self.payload,
+            response = self.client.invoke(FunctionName=target.function,
+                                          Payload=request.body if request else self.payload,
                                           LogType="Tail" if use_tail else "None")
             body = response["Payload"].read()
         except ClientError as error:
@@ -45,25 +48,25 @@ class Invoker:
                 with self._lock:
                     self.tail_refused = (f"{target.function} refused LogType=Tail (HTTP 501): "
                                          "durations are client-side wall-clock times")
-                return self.invoke(target, memory_mb, phase, forced_cold)
+                return self.invoke(target, memory_mb, phase, forced_cold, request)
             code = error.response.get("Error", {}).get("Code", "ClientError")
             outcome = "throttled" if code in ("TooManyRequestsException", "Throttling",
                                               "ThrottlingException") else "client_error"
-            return self._sample(target, memory_mb, phase, outcome, elapsed, forced_cold,
+            return self._sample(target, memory_mb, phase, outcome, elapsed, forced_cold, request,
                                 error=f"{code}: {error.response.get('Error', {}).get('Message')}",
                                 retries=error.response.get("ResponseMetadata", {}).get(
                                     "RetryAttempts", 0))
         except ReadTimeoutError as error:
             elapsed = (time.perf_counter() - started) * 1000.0
             return self._sample(target, memory_mb, phase, "timeout", elapsed, forced_cold,
-                                error=f"client read timeout: {error}")
+                                request, error=f"client read timeout: {error}")
         except BotoCoreError as error:
             elapsed = (time.perf_counter() - started) * 1000.0
-            return self._sample(target, memory_mb, phase, "client_error", elapsed, forced_cold,
-                                error=f"{type(error).__name__}: {error}")
+            return self._sample(target, memory_mb, phase, "client_error", elapsed,
+                                forced_cold, request, error=f"{type(error).__name__}: {error}")
         elapsed = (time.perf_counter() - started) * 1000.0
         metadata = response.get("ResponseMetadata", {})
-        sample = self._sample(target, memory_mb, phase, OK, elapsed, forced_cold,
+        sample = self._sample(target, memory_mb, phase, OK, elapsed, forced_cold, request,
                               retries=metadata.get("RetryAttempts", 0),
                               request_id=metadata.get("RequestId"))
         self._apply_report(sample, response.get("LogResult"))
@@ -71,10 +74,13 @@ class Invoker:
         return sample
 
     def _sample(self, target: Target, memory_mb: int, phase: str, outcome: str,
-                client_ms: float, forced_cold: bool, **extra: Any) -> Sample:
+                client_ms: float, forced_cold: bool, request: Request | None,
+                **extra: Any) -> Sample:
         return Sample(architecture=target.architecture, function=target.function,
                       memory_mb=memory_mb, phase=phase, outcome=outcome, client_ms=client_ms,
-                      source="client", rows=self.rows, forced_cold=forced_cold, **extra)
+                      source="client", rows=request.rows if request else self.rows,
+                      request=request.index if request else None, forced_cold=forced_cold,
+                      **extra)
 
     @staticmethod
     def _apply_report(sample: Sample, log_result: str | None) -> None:

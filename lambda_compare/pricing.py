@@ -90,7 +90,7 @@ class Cost:
 
 def cost_per_million(prices: Prices, architecture: str, memory_mb: int, warm_billed_ms: float,
                      cold_billed_ms: float | None, cold_start_rate: float,
-                     rows_per_invocation: int, monthly_invocations: float = 1e6) -> Cost:
+                     rows_per_invocation: float, monthly_invocations: float = 1e6) -> Cost:
     """Cost of 1M invocations (and of 1M predictions) at a given cold-start rate.
 
     The tier price is the blended one for `monthly_invocations` invocations in a month.

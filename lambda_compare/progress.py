@@ -38,6 +38,11 @@ class Progress:
                                   f"functions, interleaved ({self.label})\n")
             self.stream.flush()
 
+    def extend(self, more: int) -> None:
+        """More invocations than planned (a request sent again after a cold start)."""
+        with self._lock:
+            self.total += more
+
     def close(self) -> None:
         with self._lock:
             if self.tty and self.done < self.total:

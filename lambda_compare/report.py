@@ -150,7 +150,7 @@ def _group_lines(g: Group, add: Any) -> None:
             f" forced, {g.natural_cold_samples} natural among {g.unforced_samples} unforced "
             f"invocations (observed rate {g.observed_cold_rate:.2%})")
     if g.cost:
-        add(f"{g.key}: cost at cold-start rate {g.cold_rate_used:.2%}, {g.rows} "
+        add(f"{g.key}: cost at cold-start rate {g.cold_rate_used:.2%}, {g.rows:.4g} "
             f"prediction{'s' if g.rows != 1 else ''} per invocation: mean billed "
             f"{g.cost.mean_billed_ms:.2f} ms, request fee {g.cost.request_fee_share:.0%} of "
             "the cost" + ("" if g.observed_cold_rate or not g.cold_samples else

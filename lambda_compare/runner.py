@@ -3,16 +3,22 @@ both functions interleaved, so a noisy machine or network affects both alike.
 
 Configuration changes are made through guards that restore everything on exit, including
 after Ctrl-C; an interrupted run keeps what it measured and says it is partial.
+
+`-n N` is N warm samples per function: an invocation that started a new environment on its
+own (a natural cold start) is counted as a cold start and its request sent again, so a
+replayed mix (--payloads) is measured warm in full on both functions.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .configuration import ConfigurationGuard
 from .invoke import Invoker
+from .payloads import Request
 from .progress import Progress
 from .samples import Sample
 from .targets import Target
@@ -28,6 +34,13 @@ class Plan:
     concurrency: int
     cold_starts: int
     memories: tuple[int, ...] | None  # None: measure as configured
+    requests: tuple[Request, ...] = ()  # a replayed mix, in sending order; () = one payload
+
+    def request(self, index: int) -> Request | None:
+        return self.requests[index % len(self.requests)] if self.requests else None
+
+
+Task = tuple[Target, int, Request | None]  # what to invoke, at which memory, with what
 
 
 @dataclass
@@ -56,17 +69,19 @@ def measure(client: LambdaClient, targets: list[Target], invoker: Invoker, plan:
                       for t, g in zip(targets, guards, strict=True)} if guards else
                      {t.architecture: (configured_memory or {}).get(t.architecture, 0)
                       for t in targets})
-            for _ in range(plan.cold_starts):
+            for index in range(plan.cold_starts):
                 for target, guard in zip(targets, guards, strict=True):
                     guard.force_cold_start()
                     _record(measurement, progress, invoker.invoke(
-                        target, sizes[target.architecture], "cold", forced_cold=True))
-            for _ in range(plan.warmup):
+                        target, sizes[target.architecture], "cold", forced_cold=True,
+                        request=plan.request(index)))
+            for index in range(plan.warmup):
                 for target in targets:
-                    _record(measurement, progress,
-                            invoker.invoke(target, sizes[target.architecture], "warmup"))
-            tasks = [(target, sizes[target.architecture]) for _ in range(plan.invocations)
-                     for target in targets]
+                    _record(measurement, progress, invoker.invoke(
+                        target, sizes[target.architecture], "warmup",
+                        request=plan.request(index)))
+            tasks = [(target, sizes[target.architecture], plan.request(index))
+                     for index in range(plan.invocations) for target in targets]
             _run_concurrently(invoker, tasks, plan.concurrency, measurement, progress)
     except KeyboardInterrupt:
         measurement.interrupted = True
@@ -80,20 +95,30 @@ def measure(client: LambdaClient, targets: list[Target], invoker: Invoker, plan:
     return measurement
 
 
-def _run_concurrently(invoker: Invoker, tasks: list[tuple[Target, int]], concurrency: int,
+def _run_concurrently(invoker: Invoker, tasks: list[Task], concurrency: int,
                       measurement: Measurement, progress: Progress) -> None:
-    pending: set[Future[Sample]] = set()
-    queue = iter(tasks)
+    """Every task once; a task whose invocation was a natural cold start is sent again (at
+    most as many times as there are tasks, so a function that is always cold still ends)."""
+    pending: dict[Future[Sample], Task] = {}
+    queue = deque(tasks)
+    resends_left = len(tasks)
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         try:
-            for target, memory in queue:
-                pending.add(pool.submit(invoker.invoke, target, memory, "warm"))
-                if len(pending) >= concurrency:
-                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                    for future in done:
-                        _record(measurement, progress, future.result())
-            for future in pending:
-                _record(measurement, progress, future.result())
+            while queue or pending:
+                while queue and len(pending) < concurrency:
+                    task = queue.popleft()
+                    target, memory, request = task
+                    pending[pool.submit(invoker.invoke, target, memory, "warm",
+                                        request=request)] = task
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    task = pending.pop(future)
+                    sample = future.result()
+                    _record(measurement, progress, sample)
+                    if sample.ok and sample.cold and resends_left:
+                        resends_left -= 1
+                        queue.appendleft(task)
+                        progress.extend(1)
         except KeyboardInterrupt:
             for future in pending:
                 future.cancel()

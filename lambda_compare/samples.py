@@ -31,6 +31,7 @@ class Sample:
     request_id: str | None = None
     retries: int = 0
     rows: int = 1
+    request: int | None = None  # position of the replayed request in its mix (--payloads)
     error: str | None = None
     forced_cold: bool = False
     probabilities: list[float] | None = field(default=None, repr=False)

@@ -37,7 +37,7 @@ class Group:
     observed_cold_rate: float
     cold_rate_used: float
     max_memory_used_mb: int | None
-    rows: int
+    rows: float  # mean predictions per invocation
     cost: Cost | None
     errors: list[str] = field(default_factory=list)
     # The samples behind the figures, split once here for the verdicts and the chart.
@@ -82,7 +82,10 @@ def _group(architecture: str, memory_mb: int, samples: list[Sample], prices: Pri
     source = "report" if ok and all(s.source == "report" for s in ok) else "client"
     warm_billed = [billed_ms(s) for s in warm]
     cold_billed = [billed_ms(s) for s in cold]
-    rows = samples[0].rows if samples else 1
+    # Predictions per invocation: of the warm samples, which cover a replayed mix in full.
+    counted = warm or samples
+    rows = sum(s.rows for s in counted) / len(counted) if counted else 1.0
+    rows = rows or 1.0  # only describe requests (no prediction): priced per request
     cost = None
     if warm_billed and memory_mb:  # memory unknown: no GetFunction and no REPORT
         cost = cost_per_million(prices, architecture, memory_mb,
@@ -121,19 +124,22 @@ def billed_ms(sample: Sample) -> float:
 
 
 def check_consistency(samples: list[Sample]) -> Consistency:
-    """Every answer against the other architecture's first answer to the same payload."""
-    reference: dict[str, Sample] = {}
+    """Every answer against the other architecture's first answer to the same request (the
+    one payload, or the same line of a replayed mix)."""
+    reference: dict[tuple[str, int | None], Sample] = {}
     for sample in samples:
         if sample.ok and sample.probabilities is not None:
-            reference.setdefault(sample.architecture, sample)
+            reference.setdefault((sample.architecture, sample.request), sample)
+    architectures = {a for a, _ in reference}
     compared = mismatches = labels = 0
     worst = 0.0
-    if len(reference) < 2:
-        return Consistency(0, 0, 0.0, 0)
     for sample in samples:
         if not sample.ok or sample.probabilities is None:
             continue
-        other = next(r for a, r in reference.items() if a != sample.architecture)
+        other = next((reference[(a, sample.request)] for a in architectures
+                      if a != sample.architecture and (a, sample.request) in reference), None)
+        if other is None:
+            continue
         compared += 1
         if len(sample.probabilities) != len(other.probabilities or []):
             mismatches += 1

@@ -18,6 +18,7 @@ from typing import Any
 
 from .api import LocalLambda, host_note, make_server, wait_forever
 from .arm64 import EmulationUnavailable, emulated_image
+from .cloudwatch_logs import CloudWatchLogsWriter
 from .functions import DEFAULT_REGION, load_functions
 from .image import ROOT, STATE_DIR, build_image, image_name
 from .pool import FunctionPool
@@ -50,7 +51,9 @@ def start_lambda(args: argparse.Namespace) -> int:
     pools = build_pools(args.template, args.region, args.max_concurrency,
                         log=lambda text: print(f"[local-lambda] {text}", flush=True),
                         emulate_arm64=args.emulate_arm64)
-    lambda_ = LocalLambda(pools, args.region)
+    logs = CloudWatchLogsWriter(args.logs_endpoint_url, args.region) \
+        if args.logs_endpoint_url else None
+    lambda_ = LocalLambda(pools, args.region, logs)
     server = make_server(lambda_, args.port, args.allow_host)
     stopping = threading.Event()
 
@@ -65,6 +68,9 @@ def start_lambda(args: argparse.Namespace) -> int:
         print(f"[local-lambda] {pool.spec.name}: {host_note(pool.spec, pool.image)}; engine "
               f"{pool.spec.engine}; memory {pool.spec.memory_mb} MB; timeout "
               f"{pool.spec.timeout_s} s; up to {pool.max_concurrency} concurrent", flush=True)
+    if logs is not None:
+        print(f"[local-lambda] logs: CloudWatch Logs at {logs.endpoint_url}, log groups "
+              f"{', '.join(p.spec.log_group for p in pools.values())}", flush=True)
     print(f"[local-lambda] Running on http://127.0.0.1:{args.port} (host {platform.machine()})",
           flush=True)
     try:
@@ -123,6 +129,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     start.add_argument("--allow-host", action="append", default=[], metavar="NAME",
                        help="also answer requests whose Host/Origin is NAME (default: "
                             "loopback names only, so web pages cannot reach the API)")
+    start.add_argument("--logs-endpoint-url", metavar="URL",
+                       help="also write each function's START/END/REPORT log, in its "
+                            "LogFormat, to CloudWatch Logs at URL (e.g. a moto server)")
     one = commands.add_parser("invoke", help="invoke one function once and print the answer")
     one.add_argument("function", help="a function of the template, by its logical ID")
     one.add_argument("--event", "-e", type=Path,

@@ -15,6 +15,7 @@ import platform
 import re
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -23,12 +24,14 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import unquote
 
+from .cloudwatch_logs import CloudWatchLogsWriter
 from .functions import FunctionSpec
 from .guard import READ_TIMEOUT_SECONDS, BoundedHTTPServer, HostPolicy, content_length
 from .image import LocalImage
 from .pool import FunctionPool, Throttled
 from .report import tail_log
 from .update_config import InvalidParameter, updated_spec
+from .worker import Outcome
 
 MAX_SYNC_PAYLOAD = 6 * 1024 * 1024
 # An oversized body is read and dropped up to this much, so the client sees the 413.
@@ -52,9 +55,11 @@ def host_note(spec: FunctionSpec, image: LocalImage) -> str:
 class LocalLambda:
     """The functions, their pools and their configuration: what the HTTP front serves."""
 
-    def __init__(self, pools: dict[str, FunctionPool], region: str) -> None:
+    def __init__(self, pools: dict[str, FunctionPool], region: str,
+                 logs: CloudWatchLogsWriter | None = None) -> None:
         self.pools = pools
         self.region = region
+        self.logs = logs  # where the functions' logs go besides the console, if anywhere
         self.modified = {name: _timestamp() for name in pools}
         self._lock = threading.Lock()
 
@@ -112,9 +117,20 @@ class LocalLambda:
             self.modified[spec.name] = _timestamp()
         return self.configuration(pool)
 
+    def invoke(self, pool: FunctionPool, payload: bytes) -> Outcome:
+        """One invocation; its log goes to CloudWatch Logs when a writer is set."""
+        started_ms = int(time.time() * 1000)
+        outcome = pool.invoke(payload)
+        if self.logs is not None:
+            self.logs.record(pool.spec, outcome.worker_id, outcome.report, outcome.log_lines,
+                             started_ms, host_note(pool.spec, pool.image))
+        return outcome
+
     def close(self) -> None:
         for pool in self.pools.values():
             pool.close()
+        if self.logs is not None:
+            self.logs.close()
 
 
 class ApiError(Exception):
@@ -261,7 +277,7 @@ class InvokeHandler(BaseHTTPRequestHandler):
             raise ApiError(400, "InvalidParameterValueException",
                            f"unsupported X-Amz-Invocation-Type {invocation_type!r}")
         try:
-            outcome = pool.invoke(payload)
+            outcome = self.lambda_.invoke(pool, payload)
         except Throttled:
             raise ApiError(429, "TooManyRequestsException", "Rate Exceeded.",
                            Reason="ReservedFunctionConcurrentInvocationLimitExceeded") from None
@@ -279,10 +295,9 @@ class InvokeHandler(BaseHTTPRequestHandler):
             headers["X-Amz-Function-Error"] = outcome.function_error
         self._send(200, outcome.payload, headers)
 
-    @staticmethod
-    def _invoke_quietly(pool: FunctionPool, payload: bytes) -> None:
+    def _invoke_quietly(self, pool: FunctionPool, payload: bytes) -> None:
         try:
-            pool.invoke(payload)
+            self.lambda_.invoke(pool, payload)
         except Exception as error:
             print(f"[local-lambda] asynchronous invocation of {pool.spec.name} failed: {error}",
                   file=sys.stderr)

@@ -102,5 +102,13 @@ def _spec_from(function: Any, base: Path) -> FunctionSpec:
         dockerfile=dockerfile,
         build_args=build_args,
         log_format=str(logging_config.get("LogFormat", "Text")),
-        log_group=f"/aws/lambda/{function.name}",
+        log_group=_log_group(function.name, logging_config.get("LogGroup")),
     )
+
+
+def _log_group(name: str, configured: object) -> str:
+    """LoggingConfig's LogGroup when it is a name; a reference to the template's own log group
+    resource names it by stack, which a local runtime has not: Lambda's default then."""
+    if isinstance(configured, str) and configured.startswith("/"):
+        return configured
+    return f"/aws/lambda/{name}"

@@ -48,11 +48,13 @@ class LocalRuntime:
 
 @contextmanager
 def local_runtime(template: Path, port: int | None = None, max_concurrency: int = 8,
-                  echo: bool = False, emulate_arm64: bool = False) -> Iterator[LocalRuntime]:
+                  echo: bool = False, emulate_arm64: bool = False,
+                  logs_endpoint_url: str | None = None) -> Iterator[LocalRuntime]:
     port = port or free_port()
     command = [sys.executable, "-m", "local_lambda", "--template", str(template),
                *(["--emulate-arm64"] if emulate_arm64 else []),
-               "start-lambda", "--port", str(port), "--max-concurrency", str(max_concurrency)]
+               "start-lambda", "--port", str(port), "--max-concurrency", str(max_concurrency),
+               *(["--logs-endpoint-url", logs_endpoint_url] if logs_endpoint_url else [])]
     process = subprocess.Popen(command, cwd=Path(__file__).resolve().parent.parent,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                start_new_session=True)

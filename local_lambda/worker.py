@@ -67,6 +67,7 @@ class Outcome:
     log_lines: list[str]
     report: Report
     worker_lost: bool
+    worker_id: int = 0  # which execution environment ran it (one log stream each)
 
 
 class Worker:
@@ -157,7 +158,8 @@ class Worker:
                                f"RequestId: {request_id} Error: Runtime exited with error: "
                                "signal: killed (memory limit exceeded)"}).encode()
             function_error, lost = "Unhandled", True
-        return Outcome(request_id, body, function_error, lines, report, worker_lost=lost)
+        return Outcome(request_id, body, function_error, lines, report, worker_lost=lost,
+                       worker_id=self.worker_id)
 
     def peak_rss_mb(self) -> int:
         """The runtime's peak resident set (VmHWM), as Lambda's Max Memory Used counts it."""

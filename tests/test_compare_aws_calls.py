@@ -98,7 +98,7 @@ def test_restore_happens_when_the_measurement_fails() -> None:
 class InterruptingInvoker(Invoker):
     """Ctrl-C arrives during the first measured invocation."""
 
-    def invoke(self, target, memory_mb, phase, forced_cold=False):
+    def invoke(self, target, memory_mb, phase, forced_cold=False, request=None):
         raise KeyboardInterrupt
 
 
