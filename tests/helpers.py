@@ -59,7 +59,6 @@ def needs_tools(*tools: str) -> Callable[[Test], Test]:
     return mark
 
 
-HAS_AARCH64_TOOLS = not missing_tools(AARCH64_CC, QEMU) or TOOLS_REQUIRED
 needs_aarch64_tools = needs_tools(AARCH64_CC, QEMU)
 
 

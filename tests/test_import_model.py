@@ -17,7 +17,7 @@ import pytest
 import xgboost as xgb
 from sklearn.datasets import load_digits
 
-from helpers import AARCH64_CC, APP_DIR, HAS_AARCH64_TOOLS, QEMU, ROOT
+from helpers import AARCH64_CC, APP_DIR, QEMU, ROOT, tool_marks
 from user_models import OBJECTIVES, breast_cancer_with_missing, classes, save, train
 
 IMPORT = ROOT / "train-code" / "import_model.py"
@@ -50,25 +50,39 @@ def parity_check(model_dir: Path, out: Path, arch: str = "") -> re.Match[str]:
     return match
 
 
-ARCHES = ["host"] + (["aarch64"] if HAS_AARCH64_TOOLS else [])
+# aarch64 under qemu where its tools are installed, else skipped saying what to install.
+ARCHES = ["host", pytest.param("aarch64", marks=tool_marks(AARCH64_CC, QEMU))]
 
 
-@pytest.mark.machine  # aarch64 too where its tools are installed
+@pytest.fixture(scope="module")
+def imported_by_objective(tmp_path_factory) -> Any:
+    """Each objective trained and imported once, for every architecture's check."""
+    cache: dict[str, tuple[xgb.Booster, Path]] = {}
+
+    def get(objective: str) -> tuple[xgb.Booster, Path]:
+        if objective not in cache:
+            booster = train(objective)
+            where = tmp_path_factory.mktemp(objective.replace(":", "-"))
+            cache[objective] = booster, imported(where, booster, objective,
+                                                 ubjson=objective.startswith("reg:"))
+        return cache[objective]
+    return get
+
+
+@pytest.mark.parametrize("arch", ARCHES)
 @pytest.mark.parametrize("objective", sorted(OBJECTIVES))
 def test_every_supported_objective_compiles_to_xgboosts_predictions(
-        tmp_path: Path, objective: str) -> None:
-    booster = train(objective)
-    model_dir = imported(tmp_path, booster, objective, ubjson=objective.startswith("reg:"))
+        tmp_path: Path, imported_by_objective, objective: str, arch: str) -> None:
+    booster, model_dir = imported_by_objective(objective)
     metadata = json.loads((model_dir / "metadata.json").read_text())
     assert metadata["objective"] == objective and metadata["schema_version"] == 2
     outputs = metadata["num_outputs"]
     assert_every_leaf_is_reached(booster, parity_rows(model_dir)[1][:, :booster.num_features()])
-    for arch in ARCHES:
-        match = parity_check(model_dir, tmp_path / arch, arch)
-        print(f"{objective} {match[0]}")
-        assert int(match[2]) == metadata["parity_rows"] and int(match[3]) == outputs
-        assert int(match[4]) > 0, "the generated rows exercise missing values"
-        assert match[5] == ("abs" if metadata["parity"]["compare"] == "absolute" else "rel")
+    match = parity_check(model_dir, tmp_path / arch, arch)
+    print(f"{objective} {match[0]}")
+    assert int(match[2]) == metadata["parity_rows"] and int(match[3]) == outputs
+    assert int(match[4]) > 0, "the generated rows exercise missing values"
+    assert match[5] == ("abs" if metadata["parity"]["compare"] == "absolute" else "rel")
 
 
 def parity_rows(model_dir: Path) -> tuple[list[str], np.ndarray]:
@@ -140,19 +154,25 @@ def test_model_feature_names_are_kept(tmp_path: Path) -> None:
     assert metadata["feature_names"] == names and metadata["feature_names_source"] == "model"
 
 
-@pytest.mark.slow
-def test_a_600_tree_ten_class_model_matches_on_both_architectures(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def digits_model(tmp_path_factory) -> Path:
     """scikit-learn's digits: 64 features, 10 classes, 60 rounds of depth 6 = 600 trees."""
     booster = train("multi:softprob", rounds=60, max_depth=6, data=classes(load_digits),
                     num_class=10, eta=0.1)
-    model_dir = imported(tmp_path, booster, "digits")
-    metadata = json.loads((model_dir / "metadata.json").read_text())
-    assert metadata["num_trees"] == 600 and metadata["num_outputs"] == 10
+    model_dir = imported(tmp_path_factory.mktemp("digits"), booster, "digits")
     assert_every_leaf_is_reached(booster, parity_rows(model_dir)[1][:, :64])
-    for arch in ARCHES:
-        match = parity_check(model_dir, tmp_path / arch, arch)
-        print(match[0])
-        assert int(match[3]) == 10 and int(match[2]) == metadata["parity_rows"]
+    return model_dir
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("arch", ARCHES)
+def test_a_600_tree_ten_class_model_matches_on_both_architectures(
+        tmp_path: Path, digits_model: Path, arch: str) -> None:
+    metadata = json.loads((digits_model / "metadata.json").read_text())
+    assert metadata["num_trees"] == 600 and metadata["num_outputs"] == 10
+    match = parity_check(digits_model, tmp_path / arch, arch)
+    print(match[0])
+    assert int(match[3]) == 10 and int(match[2]) == metadata["parity_rows"]
 
 
 def refused(tmp_path: Path, model: Path, *options: str) -> str:
