@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import NoCredentialsError, NoRegionError
 
+from .bounded import BoundedCalls
 from .errors import (
+    EXIT_INTERNAL,
     EXIT_INTERRUPTED,
     EXIT_NOT_MEASURED,
     EXIT_THROTTLED,
@@ -22,6 +24,7 @@ from .errors import (
     is_loopback,
 )
 from .invoke import Invoker
+from .limits import DEFAULT_INVOKE_TIMEOUT_S, MAX_INVOKE_TIMEOUT_S, clip
 from .pricing import Prices
 from .provenance import Provenance, collect
 from .report import console_report, results_document, write_csv, write_json
@@ -71,6 +74,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                      help="force K cold starts per function and memory size by changing a "
                           "harmless environment variable (restored afterwards)")
     how.add_argument("--memory", help="comma-separated memory sizes to sweep, e.g. 512,1024")
+    how.add_argument("--invoke-timeout", type=float, default=DEFAULT_INVOKE_TIMEOUT_S,
+                     metavar="SECONDS",
+                     help="wall-clock limit for one invocation, answer included (default "
+                          f"{DEFAULT_INVOKE_TIMEOUT_S:g}); a slower one counts as a timeout")
     how.add_argument("--strict", action="store_true",
                      help="refuse to measure when the functions differ beyond architecture")
     cost = parser.add_argument_group("cost")
@@ -97,6 +104,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error("--batch-size must be from 1 to 10000")
     if args.cold_start_rate is not None and not 0 <= args.cold_start_rate <= 1:
         parser.error("--cold-start-rate must be from 0 to 1")
+    if not 0 < args.invoke_timeout <= MAX_INVOKE_TIMEOUT_S:
+        parser.error(f"--invoke-timeout is seconds, above 0 and at most {MAX_INVOKE_TIMEOUT_S:g}")
     if not 0 <= args.min_effect < 1:
         parser.error("--min-effect is a fraction from 0 to below 1, e.g. 0.05")
     try:
@@ -154,7 +163,9 @@ def clients(args: argparse.Namespace) -> tuple[LambdaClient, CloudFormationClien
             raise NoRegionError()
         if session.get_credentials() is None:
             raise NoCredentialsError()
-    config = Config(retries={"mode": "standard", "max_attempts": 5}, read_timeout=910,
+    # Each read may wait as long as the whole invocation; --invoke-timeout bounds the total.
+    config = Config(retries={"mode": "standard", "max_attempts": 5},
+                    read_timeout=args.invoke_timeout,
                     connect_timeout=5, max_pool_connections=max(10, args.concurrency * 2))
     lambda_client = session.client("lambda", region_name=region, config=config, **extra)
     cloudformation = session.client("cloudformation", region_name=region, config=config)
@@ -172,8 +183,10 @@ def main(argv: list[str] | None = None, lambda_client: LambdaClient | None = Non
         print("interrupted before measuring: no function was changed", file=sys.stderr)
         return EXIT_INTERRUPTED
     except Exception as error:
-        user_error = explain(error, args.endpoint_url)
-        if user_error is None or args.debug:
+        user_error = explain(error, args.endpoint_url) or UserError(
+            "internal_error", f"unexpected {type(error).__name__}: {clip(str(error))} (a bug: "
+            "--debug shows the traceback)", EXIT_INTERNAL)
+        if args.debug:
             raise
         print(user_error.line(), file=sys.stderr)
         return user_error.exit_status
@@ -188,8 +201,10 @@ def run(args: argparse.Namespace, lambda_client: LambdaClient | None,
     targets = targets or choose_targets(args, cloudformation)
     payload, rows = build_payload(args)
 
+    calls = BoundedCalls(args.invoke_timeout)
+    calls.install(lambda_client)
     provenance = collect(lambda_client, targets, swept_memory=bool(args.memories),
-                         local_endpoint=is_loopback(args.endpoint_url))
+                         local_endpoint=is_loopback(args.endpoint_url), calls=calls)
     if args.strict and provenance.warnings:
         for warning in provenance.warnings:
             print(f"WARNING: {warning}", file=sys.stderr)
@@ -202,7 +217,7 @@ def run(args: argparse.Namespace, lambda_client: LambdaClient | None,
                         "(no UpdateFunctionConfiguration, as `sam local start-lambda`): run "
                         "without them", EXIT_UNSUPPORTED)
 
-    invoker = Invoker(lambda_client, payload, rows)
+    invoker = Invoker(lambda_client, payload, rows, calls, debug=args.debug)
     plan = Plan(args.invocations, args.warmup, args.concurrency, args.cold_starts, args.memories)
     configured = {a: int(f.get("memory_mb") or 0) for a, f in provenance.functions.items()}
     measurement = measure(lambda_client, targets, invoker, plan, configured_memory=configured)
@@ -220,6 +235,7 @@ def run(args: argparse.Namespace, lambda_client: LambdaClient | None,
                   "concurrency": args.concurrency, "cold_starts": args.cold_starts,
                   "memory": list(args.memories or []), "endpoint_url": args.endpoint_url,
                   "event": None if args.batch_size else str(args.event),
+                  "invoke_timeout_s": args.invoke_timeout,
                   "cold_start_rate": args.cold_start_rate, "min_effect": args.min_effect,
                   "monthly_invocations": args.monthly_invocations},
         provenance=provenance.block(), groups=groups,
