@@ -226,6 +226,7 @@ def run(args: argparse.Namespace, lambda_client: LambdaClient | None,
     groups = summarize_groups(measurement.samples, prices, args.cold_start_rate,
                               args.monthly_invocations)
     notes = report_notes(provenance, groups)
+    notes += timeout_notes(provenance, args.invoke_timeout)
     if invoker.tail_refused:
         notes.append("client-side timing cannot tell a cold start from a warm invocation (no "
                      "REPORT line): a cold start, if any, is among the warm samples")
@@ -275,6 +276,15 @@ def report_notes(provenance: Provenance, groups: list[Group]) -> list[str]:
         notes.append("local runtime: durations are this machine's, and cost applies Lambda's "
                      "prices to them; it shows the arithmetic, not what AWS would bill")
     return notes
+
+
+def timeout_notes(provenance: Provenance, invoke_timeout: float) -> list[str]:
+    """A function allowed to run longer than the tool waits would be cut short: say so."""
+    return [f"{arch}: its Timeout of {info['timeout_s']} s plus INIT can exceed --invoke-timeout "
+            f"{invoke_timeout:g} s: slower invocations count as timeouts; raise it to measure them"
+            for arch, info in provenance.functions.items()
+            if isinstance(info.get("timeout_s"), (int, float))
+            and info["timeout_s"] + 10 > invoke_timeout]
 
 
 def write_outputs(args: argparse.Namespace, document: dict[str, Any], samples: list[Sample],

@@ -285,3 +285,13 @@ def test_a_300_mb_answer_is_refused_after_the_cap_without_holding_it() -> None:
     assert "the answer passed 6,291,456 bytes (Lambda's limit)" in result.stderr
     peak = int(result.stderr.split("peak_mb ")[1].split()[0])
     assert peak < 150, f"peak RSS {peak} MB for a 300 MB answer"
+
+
+def test_a_function_timeout_beyond_the_invoke_timeout_is_noted() -> None:
+    from lambda_compare.cli import timeout_notes
+    from lambda_compare.provenance import Provenance
+
+    provenance = Provenance({"arm64": {"timeout_s": 900}, "x86_64": {"timeout_s": 10}})
+    assert timeout_notes(provenance, 60) == [
+        "arm64: its Timeout of 900 s plus INIT can exceed --invoke-timeout 60 s: slower "
+        "invocations count as timeouts; raise it to measure them"]
