@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .batch_buckets import bucket_figures, bucket_lines
+from .bounded import BoundedCalls
 from .connections import clients, logs_client
 from .errors import (
+    EXIT_INTERNAL,
     EXIT_INTERRUPTED,
     EXIT_NOT_MEASURED,
     EXIT_THROTTLED,
@@ -22,6 +24,7 @@ from .errors import (
 )
 from .from_logs import analyse_logs
 from .invoke import Invoker
+from .limits import DEFAULT_INVOKE_TIMEOUT_S, MAX_INVOKE_TIMEOUT_S, clip
 from .payloads import load_requests, mix_description, replay_order
 from .pricing import Prices
 from .provenance import Provenance, collect
@@ -82,6 +85,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                      help="force K cold starts per function and memory size by changing a "
                           "harmless environment variable (restored afterwards; default 0)")
     how.add_argument("--memory", help="comma-separated memory sizes to sweep, e.g. 512,1024")
+    how.add_argument("--invoke-timeout", type=float, default=DEFAULT_INVOKE_TIMEOUT_S,
+                     metavar="SECONDS",
+                     help="wall-clock limit for one invocation, answer included (default "
+                          f"{DEFAULT_INVOKE_TIMEOUT_S:g}); a slower one counts as a timeout")
     how.add_argument("--strict", action="store_true",
                      help="refuse to measure when the functions differ beyond architecture")
     logs = parser.add_argument_group(
@@ -140,6 +147,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error("--batch-size must be from 1 to 10000")
     if args.cold_start_rate is not None and not 0 <= args.cold_start_rate <= 1:
         parser.error("--cold-start-rate must be from 0 to 1")
+    if not 0 < args.invoke_timeout <= MAX_INVOKE_TIMEOUT_S:
+        parser.error(f"--invoke-timeout is seconds, above 0 and at most {MAX_INVOKE_TIMEOUT_S:g}")
     if not 0 <= args.min_effect < 1:
         parser.error("--min-effect is a fraction from 0 to below 1, e.g. 0.05")
     try:
@@ -191,8 +200,10 @@ def main(argv: list[str] | None = None, lambda_client: LambdaClient | None = Non
         print("interrupted before measuring: no function was changed", file=sys.stderr)
         return EXIT_INTERRUPTED
     except Exception as error:
-        user_error = explain(error, args.endpoint_url)
-        if user_error is None or args.debug:
+        user_error = explain(error, args.endpoint_url) or UserError(
+            "internal_error", f"unexpected {type(error).__name__}: {clip(str(error))} (a bug: "
+            "--debug shows the traceback)", EXIT_INTERNAL)
+        if args.debug:
             raise
         print(user_error.line(), file=sys.stderr)
         return user_error.exit_status
@@ -210,8 +221,10 @@ def run(args: argparse.Namespace, lambda_client: LambdaClient | None,
     targets = targets or choose_targets(args, cloudformation)
     payload, rows = (requests[0].body, requests[0].rows) if requests else build_payload(args)
 
+    calls = BoundedCalls(args.invoke_timeout)
+    calls.install(lambda_client)
     provenance = collect(lambda_client, targets, swept_memory=bool(args.memories),
-                         local_endpoint=is_loopback(args.endpoint_url))
+                         local_endpoint=is_loopback(args.endpoint_url), calls=calls)
     if args.strict and provenance.warnings:
         for warning in provenance.warnings:
             print(f"WARNING: {warning}", file=sys.stderr)
@@ -224,7 +237,7 @@ def run(args: argparse.Namespace, lambda_client: LambdaClient | None,
                         "(no UpdateFunctionConfiguration, as `sam local start-lambda`): run "
                         "without them", EXIT_UNSUPPORTED)
 
-    invoker = Invoker(lambda_client, payload, rows)
+    invoker = Invoker(lambda_client, payload, rows, calls, debug=args.debug)
     invocations = args.invocations or len(requests)
     plan = Plan(invocations, args.warmup, args.concurrency, args.cold_starts, args.memories,
                 tuple(requests))
@@ -235,6 +248,7 @@ def run(args: argparse.Namespace, lambda_client: LambdaClient | None,
     groups = summarize_groups(measurement.samples, prices, args.cold_start_rate,
                               args.monthly_invocations)
     notes = report_notes(provenance, groups)
+    notes += timeout_notes(provenance, args.invoke_timeout)
     if invoker.tail_refused:
         notes.append("client-side timing cannot tell a cold start from a warm invocation (no "
                      "REPORT line): a cold start, if any, is among the warm samples")
@@ -248,6 +262,7 @@ def run(args: argparse.Namespace, lambda_client: LambdaClient | None,
                   "payloads": str(args.payloads) if requests else None,
                   "mix": mix_description(requests) if requests else None,
                   "shuffle": args.shuffle, "seed": args.seed if args.shuffle else None,
+                  "invoke_timeout_s": args.invoke_timeout,
                   "cold_start_rate": args.cold_start_rate, "min_effect": args.min_effect,
                   "monthly_invocations": args.monthly_invocations},
         provenance=provenance.block(), groups=groups,
@@ -318,6 +333,15 @@ def report_notes(provenance: Provenance, groups: list[Group]) -> list[str]:
         notes.append("local runtime: durations are this machine's, and cost applies Lambda's "
                      "prices to them; it shows the arithmetic, not what AWS would bill")
     return notes
+
+
+def timeout_notes(provenance: Provenance, invoke_timeout: float) -> list[str]:
+    """A function allowed to run longer than the tool waits would be cut short: say so."""
+    return [f"{arch}: its Timeout of {info['timeout_s']} s plus INIT can exceed --invoke-timeout "
+            f"{invoke_timeout:g} s: slower invocations count as timeouts; raise it to measure them"
+            for arch, info in provenance.functions.items()
+            if isinstance(info.get("timeout_s"), (int, float))
+            and info["timeout_s"] + 10 > invoke_timeout]
 
 
 def write_outputs(args: argparse.Namespace, document: dict[str, Any], samples: list[Sample],

@@ -22,8 +22,10 @@ def clients(args: argparse.Namespace) -> tuple[LambdaClient, CloudFormationClien
     from botocore.config import Config
 
     session, region, extra = _connection(args, args.endpoint_url)
-    config = Config(retries={"mode": "standard", "max_attempts": 5}, read_timeout=910,
-                    connect_timeout=5, max_pool_connections=max(10, args.concurrency * 2))
+    # Each read may wait as long as the whole invocation; --invoke-timeout bounds the total.
+    config = Config(retries={"mode": "standard", "max_attempts": 5},
+                    read_timeout=args.invoke_timeout, connect_timeout=5,
+                    max_pool_connections=max(10, args.concurrency * 2))
     lambda_client = session.client("lambda", region_name=region, config=config, **extra)
     cloudformation = session.client("cloudformation", region_name=region, config=config)
     return lambda_client, cloudformation

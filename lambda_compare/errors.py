@@ -27,6 +27,7 @@ EXIT_UNAVAILABLE = 4  # endpoint unreachable, local runtime or emulation unavail
 EXIT_NOT_FOUND = 5  # function or stack not found, or access denied
 EXIT_THROTTLED = 6  # throttled beyond botocore's retries
 EXIT_UNSUPPORTED = 7  # the endpoint cannot do what was asked (--memory, --cold-starts)
+EXIT_INTERNAL = 70  # a failure of the tool itself (EX_SOFTWARE): a bug to report
 EXIT_INTERRUPTED = 130
 
 THROTTLE_CODES = {"TooManyRequestsException", "Throttling", "ThrottlingException",

@@ -20,7 +20,13 @@ from typing import TYPE_CHECKING, Any, TextIO
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .errors import EXIT_USAGE, UserError
-from .parse import ReportFigures, ReportNotFound, parse_platform_report, parse_report_line
+from .parse import (
+    InvalidReport,
+    ReportFigures,
+    ReportNotFound,
+    parse_platform_report,
+    parse_report_line,
+)
 from .samples import OK, Sample
 from .targets import Target
 
@@ -65,6 +71,7 @@ class Reading:
     events_read: int = 0
     pages: int = 0
     truncated: bool = False
+    invalid_reports: int = 0  # REPORT lines whose figures cannot be Lambda's: not samples
     model_versions: set[str] = field(default_factory=set)
     engines: set[str] = field(default_factory=set)
     hosts: set[str] = field(default_factory=set)  # the local runtime's "where it ran" notes
@@ -178,6 +185,9 @@ def _take(reading: Reading, event: dict[str, Any], rows_by_request: dict[str, in
         else:
             return
     except ReportNotFound:
+        return
+    except InvalidReport:
+        reading.invalid_reports += 1
         return
     if isinstance(host, str):
         reading.hosts.add(host)

@@ -10,15 +10,17 @@ decided here: not when both ran on one machine, or one ran emulated.
 
 from __future__ import annotations
 
-import json
 import platform
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from . import answers
+from .bounded import BoundedCalls, InvokeTimedOut
 from .configuration import NONCE_VARIABLE
 from .errors import NOT_FOUND_CODES
+from .limits import DEFAULT_INVOKE_TIMEOUT_S, clip, echo
 from .targets import Target
 
 if TYPE_CHECKING:
@@ -73,8 +75,10 @@ class Provenance:
 
 
 def collect(client: LambdaClient, targets: list[Target], swept_memory: bool,
-            local_endpoint: bool = False) -> Provenance:
-    """`local_endpoint`: the functions run on this machine (a loopback --endpoint-url)."""
+            local_endpoint: bool = False, calls: BoundedCalls | None = None) -> Provenance:
+    """`local_endpoint`: the functions run on this machine (a loopback --endpoint-url);
+    `calls`: the limits describe requests are made within."""
+    calls = calls or BoundedCalls(DEFAULT_INVOKE_TIMEOUT_S)
     functions: dict[str, dict[str, Any]] = {}
     flat: dict[str, dict[str, Any]] = {}
     skipped: str | None = None
@@ -88,7 +92,7 @@ def collect(client: LambdaClient, targets: list[Target], swept_memory: bool,
         config = function["Configuration"]
         flat[target.architecture] = {**_flatten(config), **_flatten(function.get("Code", {}),
                                                                    "Code.")}
-        served = describe(client, target)
+        served = describe(client, target, calls)
         tags = function.get("Tags", {})
         functions[target.architecture] = {
             "function": target.function,
@@ -167,19 +171,24 @@ def _same(a: str, b: str) -> bool:
     return _canonical(a) == _canonical(b)
 
 
-def describe(client: Any, target: Target) -> dict[str, Any]:
+def describe(client: Any, target: Target, calls: BoundedCalls) -> dict[str, Any]:
+    """What the function says it serves, checked and clipped; {"error": …} when it cannot."""
     try:
-        response = client.invoke(FunctionName=target.function, Payload=DESCRIBE_PAYLOAD)
-        document = json.loads(response["Payload"].read() or b"null")
+        answer = calls.invoke(client, FunctionName=target.function, Payload=DESCRIBE_PAYLOAD)
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") in NOT_FOUND_CODES:
             raise  # no such function: nothing to measure
-        return {"error": f"describe request failed: {error}"}
-    except (BotoCoreError, ValueError) as error:
-        return {"error": f"describe request failed: {error}"}
-    if response.get("FunctionError") or not isinstance(document, dict) or "error" in document:
-        return {"error": f"describe request refused: {str(document)[:200]}"}
-    return document
+        return {"error": f"describe request failed: {clip(str(error))}"}
+    except (BotoCoreError, answers.AnswerError, InvokeTimedOut) as error:
+        return {"error": f"describe request failed: {clip(str(error))}"}
+    try:
+        document = answers.load_json(answer.body or b"null", "the describe answer")
+        if answer.response.get("FunctionError") or (isinstance(document, dict)
+                                                    and "error" in document):
+            return {"error": f"describe request refused: {echo(document)}"}
+        return answers.served(document)
+    except answers.AnswerError as error:
+        return {"error": f"describe request refused: {error}"}
 
 
 def _compare_configuration(provenance: Provenance, flat: dict[str, dict[str, Any]],
@@ -198,8 +207,8 @@ def _compare_configuration(provenance: Provenance, flat: dict[str, dict[str, Any
         else:
             provenance.differences.append(Difference(key, values, "warning"))
             provenance.warnings.append(f"configuration differs beyond architecture: {key} = "
-                                       f"{values[a_name]!r} ({a_name}) vs {values[b_name]!r} "
-                                       f"({b_name})")
+                                       f"{clip(repr(values[a_name]))} ({a_name}) vs "
+                                       f"{clip(repr(values[b_name]))} ({b_name})")
 
 
 def _compare_served(provenance: Provenance, targets: list[Target]) -> None:
@@ -213,8 +222,8 @@ def _compare_served(provenance: Provenance, targets: list[Target]) -> None:
             values = {names[0]: first.get(key), names[1]: second.get(key)}
             provenance.differences.append(Difference(key, values, "warning"))
             provenance.warnings.append(f"the functions do not serve the same thing: {key} = "
-                                       f"{values[names[0]]!r} ({names[0]}) vs "
-                                       f"{values[names[1]]!r} ({names[1]})")
+                                       f"{clip(repr(values[names[0]]))} ({names[0]}) vs "
+                                       f"{clip(repr(values[names[1]]))} ({names[1]})")
     for info, name in ((first, names[0]), (second, names[1])):
         if _ran_elsewhere(info):
             machine, declared = info["ran_on"], info["declared_architecture"]

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import csv
-import json
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from . import strict_json
 from .pricing import INIT_BILLING, NOT_MODELLED, Prices
 from .samples import Sample
 from .stats import MIN_P99_SAMPLES
@@ -48,7 +48,7 @@ def _group_dict(group: Group) -> dict[str, Any]:
 
 def write_json(path: Path, document: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(document, indent=2) + "\n")
+    path.write_text(strict_json.dumps(document, indent=2) + "\n")
 
 
 def write_csv(path: Path, samples: list[Sample], groups: list[Group]) -> Path:

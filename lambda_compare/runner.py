@@ -2,7 +2,8 @@
 both functions interleaved, so a noisy machine or network affects both alike.
 
 Configuration changes are made through guards that restore everything on exit, including
-after Ctrl-C; an interrupted run keeps what it measured and says it is partial.
+after Ctrl-C; an interrupted run keeps what it measured and says it is partial, within about a
+second (invocations in flight are abandoned, not waited for).
 
 `-n N` is N warm samples per function: an invocation that started a new environment on its
 own (a natural cold start) is counted as a cold start and its request sent again, so a
@@ -120,6 +121,7 @@ def _run_concurrently(invoker: Invoker, tasks: list[Task], concurrency: int,
                         queue.appendleft(task)
                         progress.extend(1)
         except KeyboardInterrupt:
+            invoker.cancel()  # the workers stop waiting at once, so the pool exits at once
             for future in pending:
                 future.cancel()
             raise

@@ -9,7 +9,10 @@ from pathlib import Path
 from .parity_rows import read_parity_rows
 
 OK = "ok"
-OUTCOMES = (OK, "function_error", "timeout", "throttled", "rejected", "client_error")
+# rejected: the function refused the request in its documented error shape; invalid_answer: the
+# answer broke the contract (type, size, not JSON); invalid_report: its REPORT cannot be true.
+OUTCOMES = (OK, "function_error", "timeout", "throttled", "rejected", "invalid_answer",
+            "invalid_report", "client_error")
 
 
 @dataclass

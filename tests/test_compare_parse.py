@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from lambda_compare.invoke import Invoker
 from lambda_compare.parse import (
+    InvalidReport,
     ReportNotFound,
     parse_log,
     parse_log_result,
@@ -117,10 +118,11 @@ FIELDS = [("Duration", "ms"), ("Billed Duration", "ms"), ("Memory Size", "MB"),
 
 @given(st.permutations(FIELDS), st.sampled_from(["\t", " ", "  ", " \t"]),
        st.lists(st.floats(min_value=0, max_value=900000, allow_nan=False), min_size=5,
-                max_size=5))
-def test_fields_in_any_order_with_any_separator(order, separator, numbers) -> None:
-    values = {name: round(number, 2) if unit == "ms" else int(number)
-              for (name, unit), number in zip(order, numbers, strict=True)}
+                max_size=5),
+       st.lists(st.integers(min_value=128, max_value=10240), min_size=5, max_size=5))
+def test_fields_in_any_order_with_any_separator(order, separator, numbers, memories) -> None:
+    values = {name: round(number, 2) if unit == "ms" else memory  # within Lambda's limits
+              for (name, unit), number, memory in zip(order, numbers, memories, strict=True)}
     line = separator.join(["REPORT RequestId: abc"] + [f"{name}: {values[name]} {unit}"
                                                         for name, unit in order])
     report = parse_report_line(line)
@@ -133,10 +135,10 @@ def test_fields_in_any_order_with_any_separator(order, separator, numbers) -> No
 
 @given(st.text(max_size=200))
 def test_arbitrary_text_never_crashes_the_parser(text: str) -> None:
-    with contextlib.suppress(ReportNotFound):
+    with contextlib.suppress(ReportNotFound, InvalidReport):
         parse_log(text)
     encoded = base64.b64encode(text.encode("utf-8", "replace")).decode()
-    with contextlib.suppress(ReportNotFound):
+    with contextlib.suppress(ReportNotFound, InvalidReport):
         parse_log_result(encoded)
 
 
