@@ -8,11 +8,24 @@ from __future__ import annotations
 
 import time
 
-from envelopes import parse_request, render, transport_of
+from envelopes import (
+    Transport,
+    http_header,
+    http_method,
+    http_path,
+    http_request,
+    parse_request,
+    render,
+    transport_of,
+)
 from inference.errors import InternalError, RequestError
 from inference.features import FeatureSchema
 from inference.logs import RequestLog
 from inference.predictor import Predictor
+from inference.protocols import media_type
+from inference.protocols.sagemaker import CSV, SageMakerCsv
+from inference.protocols.v2 import OpenInferenceV2, is_v2_path
+from inference.protocols.v2 import error_document as v2_error_document
 from inference.requests import Limits, Shape
 from inference.responses import PredictionEncoder, describe_document, error_document
 from inference.settings import Settings
@@ -27,31 +40,52 @@ SCHEMA = FeatureSchema(PREDICTOR.bundle.feature_names, PREDICTOR.bundle.feature_
 LIMITS = Limits(SETTINGS.max_batch_rows, SETTINGS.max_request_bytes)
 ENCODER = PredictionEncoder(PREDICTOR)
 FAST_PARSER = PREDICTOR.parse_instances
-LOG = RequestLog(PREDICTOR.engine.name, PREDICTOR.bundle.model_version)
+V2 = OpenInferenceV2(PREDICTOR, SCHEMA, LIMITS)
+SAGEMAKER = SageMakerCsv(PREDICTOR, SCHEMA, LIMITS)
+LOG = RequestLog(PREDICTOR.engine.name, PREDICTOR.bundle.model_version,
+                 function=SETTINGS.function_name)
 LOG.init(PREDICTOR.provenance())
 
 
 def lambda_handler(event: Any, context: Any) -> bytes | dict[str, Any]:
-    """Direct invokes answer JSON bytes; HTTP events an HTTP response with a JSON body."""
+    """Direct invokes answer JSON bytes; HTTP events an HTTP response: our JSON, or the
+    Open Inference Protocol's on /v2 paths, or SageMaker's for text/csv bodies."""
     started = time.perf_counter()
     transport = transport_of(event)
-    rows, error_code = 0, None
+    protocol = _protocol(event) if transport is Transport.HTTP else None
+    rows, error_code, content_type = 0, None, "application/json"
     try:
-        request = parse_request(event, transport, SCHEMA, LIMITS, FAST_PARSER)
-        if request.shape is Shape.DESCRIBE:
-            status, document = 200, describe_document(PREDICTOR)
+        if protocol is not None:
+            answer = protocol.answer(http_request(event, LIMITS.max_request_bytes))
+            status, document, content_type, rows = (answer.status, answer.body,
+                                                    answer.content_type, answer.rows)
         else:
-            rows = request.n_rows
-            outputs = PREDICTOR.predict(request.values, rows)
-            status, document = 200, ENCODER.document(request.shape, outputs)
+            request = parse_request(event, transport, SCHEMA, LIMITS, FAST_PARSER)
+            if request.shape is Shape.DESCRIBE:
+                status, document = 200, describe_document(PREDICTOR)
+            else:
+                rows = request.n_rows
+                outputs = PREDICTOR.predict(request.values, rows)
+                status, document = 200, ENCODER.document(request.shape, outputs)
     except RequestError as error:
-        status, document, error_code = error.http_status, error_document(error), error.code
+        status, error_code = error.http_status, error.code
+        document = v2_error_document(error) if protocol is V2 else error_document(error)
     except Exception as failure:  # a bug still answers, with one documented code
         internal = _internal_error(failure)
-        status, document, error_code = internal.http_status, error_document(internal), internal.code
+        status, error_code = internal.http_status, internal.code
+        document = v2_error_document(internal) if protocol is V2 else error_document(internal)
     LOG.request(getattr(context, "aws_request_id", None), rows,
                 (time.perf_counter() - started) * 1000.0, error_code)
-    return render(transport, status, document)
+    return render(transport, status, document, content_type)
+
+
+def _protocol(event: dict[str, Any]) -> OpenInferenceV2 | SageMakerCsv | None:
+    """Which protocol an HTTP event speaks: by its path, then its body's type."""
+    if is_v2_path(http_path(event)):
+        return V2
+    if http_method(event) == "POST" and media_type(http_header(event, "content-type")) == CSV:
+        return SAGEMAKER
+    return None
 
 
 def _internal_error(failure: Exception) -> InternalError:
