@@ -20,6 +20,7 @@ help:
 	@echo "make model MODEL=model.json  import your XGBoost model into app/model/ instead"
 	@echo "make lib     build the model library for this machine ($(ARCH))"
 	@echo "make bench   benchmark naive vs xgboost engine vs compiled engine"
+	@echo "make start-url  serve each function's Function URL on 127.0.0.1 (ports from URL_PORT=3101)"
 	@echo "make compare ARGS='--endpoint-url http://127.0.0.1:3001'  run the compare tool"
 	@echo "make fuzz    fuzz every C entry point and lambda_handler (FUZZ_SECONDS each, needs clang)"
 	@echo "make sam-e2e (root) sam build, sam local and the compare tool on a private Docker engine"
@@ -93,10 +94,15 @@ clean:
 PORT ?= 3001
 FUNCTION ?=
 EVENT ?= events/event.json
-.PHONY: start-lambda invoke
+.PHONY: start-lambda start-url invoke
 EMULATE_ARM64 ?=
 start-lambda: venv artifacts
 	$(PY) -m local_lambda $(if $(EMULATE_ARM64),--emulate-arm64) start-lambda --port $(PORT)
+
+# Each function's Function URL as plain HTTP on 127.0.0.1, from URL_PORT on (one per function).
+URL_PORT ?= 3101
+start-url: venv artifacts
+	$(PY) -m local_lambda $(if $(EMULATE_ARM64),--emulate-arm64) start-url --port $(URL_PORT)
 
 # Through a running `make start-lambda` on PORT when there is one; else starts the function.
 invoke: venv artifacts
