@@ -1,8 +1,8 @@
 """An Open Inference Protocol (v2) inference request in, one [N, F] tensor of doubles out.
 
 The request holds one input, any name, `datatype` FP32 or FP64, `shape` [N, F] with F the
-model's features, and its values row-major: `data` flat or nested by row (a number or null,
-a missing value), or as raw little-endian bytes after the JSON (Triton's binary tensor
+model's features, and its values row-major: `data` flat or nested by row (a number, or null or
+a NaN literal: a missing value), or as raw little-endian bytes after the JSON (Triton's binary tensor
 extension: `Inference-Header-Content-Length`, `parameters.binary_data_size`; NaN: missing).
 Large flat `data` is read by the engine's C reader, which hands back where the array lies so
 only the rest of the request (a few hundred bytes) is parsed in Python.
@@ -191,14 +191,25 @@ def _rows_from_json(data: Any, n_rows: int, schema: FeatureSchema) -> array:
             raise InvalidTensor(f"the input's data holds {len(data)} rows; its shape says "
                                 f"{n_rows}")
         for index, row in enumerate(data):
-            schema.append_row(values, row, index)
+            _append(values, row, index, schema)
         return values
     if len(data) != n_rows * width:
         raise InvalidTensor(f"the input's data holds {len(data)} values; its shape "
                             f"[{n_rows}, {width}] needs {n_rows * width}")
     for index in range(n_rows):
-        schema.append_row(values, data[index * width:(index + 1) * width], index)
+        _append(values, data[index * width:(index + 1) * width], index, schema)
     return values
+
+
+def _append(values: array, row: Any, index: int, schema: FeatureSchema) -> None:
+    """A NaN literal is a missing value here (tritonclient writes one for NaN in JSON data),
+    as null is; the schema refuses it in our own JSON, and infinities in both."""
+    try:
+        schema.append_row(values, row, index)
+    except NonFiniteValue:
+        if not isinstance(row, list) or not any(v != v for v in row):
+            raise
+        schema.append_row(values, [None if v != v else v for v in row], index)
 
 
 def _outputs(requested: Any, output_names: Sequence[str]) -> list[str] | None:
