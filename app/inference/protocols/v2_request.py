@@ -1,9 +1,10 @@
 """An Open Inference Protocol (v2) inference request in, one [N, F] tensor of doubles out.
 
 The request holds one input, any name, `datatype` FP32 or FP64, `shape` [N, F] with F the
-model's features, and its values row-major: `data` flat or nested by row (a number, or null or
-a NaN literal: a missing value), or as raw little-endian bytes after the JSON (Triton's binary tensor
-extension: `Inference-Header-Content-Length`, `parameters.binary_data_size`; NaN: missing).
+model's features, and its values row-major: `data` flat or nested by row (a number, or null
+or a NaN literal: a missing value), or as raw little-endian bytes after the JSON (Triton's
+binary tensor extension: `Inference-Header-Content-Length`, `parameters.binary_data_size`;
+NaN: missing).
 Large flat `data` is read by the engine's C reader, which hands back where the array lies so
 only the rest of the request (a few hundred bytes) is parsed in Python.
 """
