@@ -10,6 +10,11 @@ int64_t parse_instances(const char *body, int64_t length, int32_t n_features, do
                         int64_t max_rows, int64_t *rows_out);
 int64_t parse_tensor_data(const char *body, int64_t length, double *out, int64_t max_values,
                           int64_t *count_out, int64_t *start_out, int64_t *end_out);
+int64_t encode_binary_column_capacity(int64_t n, int32_t column, const char *negative_json,
+                                      const char *positive_json);
+int64_t encode_binary_column(const double *p, int64_t n, double threshold, int32_t column,
+                             const char *negative_json, const char *positive_json, char *out,
+                             int64_t capacity);
 int64_t encode_predictions_capacity(int64_t n, const char *negative_json,
                                     const char *positive_json);
 int64_t encode_predictions(const double *p, int64_t n, double threshold,

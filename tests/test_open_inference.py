@@ -206,3 +206,16 @@ def test_sample_events_answer(handler_module) -> None:
     event["rawPath"] = model_path(handler_module, "/infer")
     answer = json.loads(call(handler_module, event)[1])
     assert answer["id"] == "sample-1" and answer["outputs"][1]["shape"] == [2]
+
+
+def test_the_c_writer_writes_the_python_writers_bytes(handlers) -> None:
+    """A binary classifier's v2 tensors from tensor_io.c, byte for byte as v2_outputs.py
+    writes them, probabilities at the rounding edges and the threshold included."""
+    from array import array
+
+    outputs = handlers["compiled"].V2.outputs
+    edges = [0.0, 1.0, 0.5, 0.4999999995, 0.5000000005, 1e-10, 1 - 1e-10, 0.123456789499,
+             0.9999999996, 3e-300, 0.49999999999999994]
+    probabilities = array("d", edges * 3)
+    n = len(probabilities)
+    assert outputs.write(probabilities, n, None) == outputs.python_write(probabilities, n)

@@ -24,6 +24,8 @@ FastReader = Callable[[bytes, int], "tuple[array, int] | None"]
 # A v2 request body and the value limit -> (values, data start, data end), or None.
 TensorReader = Callable[[bytes, int], "tuple[array, int, int] | None"]
 FastWriter = Callable[[array, float, bytes, bytes], "str | None"]
+# Outputs, threshold, column, the two class names as JSON -> one v2 output's data, or None.
+ColumnWriter = Callable[[array, float, int, bytes, bytes], "str | None"]
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -39,6 +41,7 @@ class Predictor:
         self.parse_instances: FastReader = engine.parse_instances
         self.parse_tensor: TensorReader = engine.parse_tensor
         self.encode_binary_predictions: FastWriter = engine.encode_binary_predictions
+        self.encode_binary_column: ColumnWriter = engine.encode_binary_column
         self._self_check()
 
     @classmethod

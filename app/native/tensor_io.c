@@ -176,3 +176,69 @@ int64_t parse_tensor_data(const char *body, int64_t length, double *out, int64_t
   *end_out = data_end - body;
   return 0;
 }
+
+/* ---- writer: a binary classifier's v2 output tensors ----------------------------------- */
+
+#define COLUMN_PROBABILITIES 0 /* "p0,p1" per row, 9 decimals, p0 = 1 - p1 exactly */
+#define COLUMN_LABELS 1        /* the class name (a JSON string) per row */
+#define COLUMN_CLASS_INDEXES 2 /* 0 or 1 per row */
+#define ENCODE_NO_ROOM (-1)
+#define ENCODE_NOT_FINITE (-2)
+#define ENCODE_UNKNOWN_COLUMN (-3)
+#define FIXED9_BYTES 11
+
+char *write_fixed9(char *out, int64_t v); /* json_io.c */
+
+/* The bytes encode_binary_column needs for n rows of `column`, whatever the classes. */
+int64_t encode_binary_column_capacity(int64_t n, int32_t column, const char *negative_json,
+                                      const char *positive_json) {
+  const int64_t negative = (int64_t)strlen(negative_json);
+  const int64_t positive = (int64_t)strlen(positive_json);
+  const int64_t label = negative > positive ? negative : positive;
+  const int64_t row = column == COLUMN_PROBABILITIES ? 2 * FIXED9_BYTES + 1
+                      : column == COLUMN_LABELS      ? label
+                                                     : 1;
+  return 1 + n * (row + 1);
+}
+
+/*
+ * One output tensor's `data` elements (without brackets), comma-separated: the same text as
+ * inference/protocols/v2_outputs.py writes. Returns the bytes written, or ENCODE_NO_ROOM
+ * (nothing past out + capacity is ever written), ENCODE_NOT_FINITE, ENCODE_UNKNOWN_COLUMN.
+ */
+int64_t encode_binary_column(const double *p, int64_t n, double threshold, int32_t column,
+                             const char *negative_json, const char *positive_json, char *out,
+                             int64_t capacity) {
+  if (column < COLUMN_PROBABILITIES || column > COLUMN_CLASS_INDEXES)
+    return ENCODE_UNKNOWN_COLUMN;
+  const size_t negative = strlen(negative_json), positive = strlen(positive_json);
+  const size_t label = negative > positive ? negative : positive;
+  const int64_t row = column == COLUMN_PROBABILITIES ? 2 * FIXED9_BYTES + 1
+                      : column == COLUMN_LABELS      ? (int64_t)label
+                                                     : 1;
+  if (capacity < 1) return ENCODE_NO_ROOM; /* less than the capacity function's minimum */
+  char *cursor = out;
+  const char *const end = out + capacity;
+  for (int64_t r = 0; r < n; ++r) {
+    if (!isfinite(p[r])) return ENCODE_NOT_FINITE;
+    if (end - cursor < row + 1) return ENCODE_NO_ROOM;
+    if (r) *cursor++ = ',';
+    const int is_positive = p[r] >= threshold;
+    if (column == COLUMN_PROBABILITIES) {
+      double scaled = floor(p[r] * 1e9 + 0.5);
+      if (scaled < 0.0) scaled = 0.0;
+      if (scaled > 1e9) scaled = 1e9;
+      const int64_t v = (int64_t)scaled;
+      cursor = write_fixed9(cursor, 1000000000 - v);
+      *cursor++ = ',';
+      cursor = write_fixed9(cursor, v);
+    } else if (column == COLUMN_LABELS) {
+      const size_t length = is_positive ? positive : negative;
+      memcpy(cursor, is_positive ? positive_json : negative_json, length);
+      cursor += length;
+    } else {
+      *cursor++ = (char)('0' + is_positive);
+    }
+  }
+  return cursor - out;
+}

@@ -47,14 +47,14 @@ class OpenInferenceV2:
         self._predictor = predictor
         self._schema = schema
         self._limits = limits
-        self._outputs = V2Outputs(predictor)
+        self.outputs = V2Outputs(predictor)
         self._name = predictor.bundle.model_version
         self._server = json.dumps({"name": SERVER_NAME, "version": PROTOCOL_VERSION,
                                    "extensions": EXTENSIONS}, separators=(",", ":"))
         self._metadata = json.dumps({
             "name": self._name, "versions": [MODEL_VERSION], "platform": "xgboost",
             "inputs": [{"name": "input-0", "datatype": "FP64", "shape": [-1, schema.size]}],
-            "outputs": self._outputs.metadata(),
+            "outputs": self.outputs.metadata(),
         }, separators=(",", ":"))
         self._head = f'{{"model_name":{json.dumps(self._name)},"model_version":"{MODEL_VERSION}"'
 
@@ -90,11 +90,11 @@ class OpenInferenceV2:
 
     def _infer(self, request: HttpRequest) -> Answer:
         infer = read_infer_request(request.body, request.headers, self._schema, self._limits,
-                                   self._predictor.parse_tensor, self._outputs.names)
+                                   self._predictor.parse_tensor, self.outputs.names)
         outputs = self._predictor.predict(infer.values, infer.n_rows)
         echo = "" if infer.id is None else f',"id":{json.dumps(infer.id)}'
         body = (self._head + echo + ',"outputs":'
-                + self._outputs.write(outputs, infer.n_rows, infer.outputs) + "}")
+                + self.outputs.write(outputs, infer.n_rows, infer.outputs) + "}")
         return Answer(200, body, rows=infer.n_rows)
 
 

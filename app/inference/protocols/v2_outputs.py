@@ -18,8 +18,10 @@ import json
 from array import array
 
 from ..predictor import Predictor
-from ..responses import SCALE, fixed9, number
+from ..responses import C_ENCODER_MIN_ROWS, SCALE, fixed9, number
 
+# The binary tensors the engine's C writer can write (tensor_io.c's column numbers).
+COLUMNS = {"probabilities": 0, "label": 1, "class_index": 2}
 # p(class 0) and p(class 1) of one row, 9 decimals each: %-formatting is the fastest in Python.
 PAIR = "%d.%09d,%d.%09d"
 
@@ -39,6 +41,9 @@ class V2Outputs:
         self._threshold = float(bundle.threshold or 0.0)
         self._width = bundle.num_outputs
         self._kind = bundle.output_kind
+        self._encode_column = predictor.encode_binary_column
+        self._c_names = tuple(name.encode() for name in self._names_json[:2])
+        self._c_columns = bundle.output_kind == "binary" and bundle.output_values == "probability"
         specs: list[tuple[str, str, int | None, Writer]] = []
         if bundle.output_kind == "binary" and bundle.output_values == "probability":
             specs.append(("probabilities", "FP64", 2, self._binary_probabilities))
@@ -61,14 +66,32 @@ class V2Outputs:
 
     def write(self, outputs: array, n_rows: int, selected: list[str] | None) -> str:
         """The `outputs` array of the answer, for the names asked for (all by default)."""
-        classes = self._classes(outputs) if self._names_json else []
+        names = selected if selected is not None else self.names
+        in_c = self._c_columns and n_rows >= C_ENCODER_MIN_ROWS
+        classes = self._classes(outputs) if self._names_json and not in_c else []
         parts = []
-        for name in selected if selected is not None else self.names:
+        for name in names:
             datatype, width, writer = self._specs[name]
+            data = self._in_c(outputs, name) if in_c else None
+            if data is None:
+                classes = classes or (self._classes(outputs) if self._names_json else [])
+                data = writer(outputs, classes)
             shape = f"[{n_rows}]" if width is None else f"[{n_rows},{width}]"
             parts.append(f'{{"name":"{name}","datatype":"{datatype}","shape":{shape},'
-                         f'"data":[{writer(outputs, classes)}]}}')
+                         f'"data":[{data}]}}')
         return "[" + ",".join(parts) + "]"
+
+    def _in_c(self, outputs: array, name: str) -> str | None:
+        """A binary classifier's tensor from the engine's C writer; None: not handled."""
+        return self._encode_column(outputs, self._threshold, COLUMNS[name], *self._c_names)
+
+    def python_write(self, outputs: array, n_rows: int) -> str:
+        """Every output through the Python writers only (for tests: the same bytes)."""
+        c_columns, self._c_columns = self._c_columns, False
+        try:
+            return self.write(outputs, n_rows, None)
+        finally:
+            self._c_columns = c_columns
 
     def _classes(self, outputs: array) -> list[int]:
         if self._kind == "binary":
