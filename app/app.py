@@ -22,10 +22,7 @@ from inference.errors import InternalError, RequestError
 from inference.features import FeatureSchema
 from inference.logs import RequestLog
 from inference.predictor import Predictor
-from inference.protocols import media_type
-from inference.protocols.sagemaker import CSV, SageMakerCsv
-from inference.protocols.v2 import OpenInferenceV2, is_v2_path
-from inference.protocols.v2 import error_document as v2_error_document
+from inference.protocols import CSV, is_v2_path, media_type
 from inference.requests import Limits, Shape
 from inference.responses import PredictionEncoder, describe_document, error_document
 from inference.settings import Settings
@@ -34,14 +31,18 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from inference.protocols.sagemaker import SageMakerCsv
+    from inference.protocols.v2 import OpenInferenceV2
+
 SETTINGS = Settings.from_env()
 PREDICTOR = Predictor.load(SETTINGS)
 SCHEMA = FeatureSchema(PREDICTOR.bundle.feature_names, PREDICTOR.bundle.feature_aliases)
 LIMITS = Limits(SETTINGS.max_batch_rows, SETTINGS.max_request_bytes)
 ENCODER = PredictionEncoder(PREDICTOR)
 FAST_PARSER = PREDICTOR.parse_instances
-V2 = OpenInferenceV2(PREDICTOR, SCHEMA, LIMITS)
-SAGEMAKER = SageMakerCsv(PREDICTOR, SCHEMA, LIMITS)
+# The Open Inference Protocol and SageMaker CSV, built on their first request (_protocol):
+# a cold start that serves our own JSON pays nothing for them.
+PROTOCOLS: dict[str, OpenInferenceV2 | SageMakerCsv] = {}
 LOG = RequestLog(PREDICTOR.engine.name, PREDICTOR.bundle.model_version,
                  function=SETTINGS.function_name)
 LOG.init(PREDICTOR.provenance())
@@ -69,23 +70,40 @@ def lambda_handler(event: Any, context: Any) -> bytes | dict[str, Any]:
                 status, document = 200, ENCODER.document(request.shape, outputs)
     except RequestError as error:
         status, error_code = error.http_status, error.code
-        document = v2_error_document(error) if protocol is V2 else error_document(error)
+        document = (protocol or PLAIN).error_document(error)
     except Exception as failure:  # a bug still answers, with one documented code
         internal = _internal_error(failure)
         status, error_code = internal.http_status, internal.code
-        document = v2_error_document(internal) if protocol is V2 else error_document(internal)
+        document = (protocol or PLAIN).error_document(internal)
     LOG.request(getattr(context, "aws_request_id", None), rows,
                 (time.perf_counter() - started) * 1000.0, error_code)
     return render(transport, status, document, content_type)
 
 
+class PLAIN:
+    """Our own JSON's error document, for requests in no other protocol."""
+
+    error_document = staticmethod(error_document)
+
+
 def _protocol(event: dict[str, Any]) -> OpenInferenceV2 | SageMakerCsv | None:
     """Which protocol an HTTP event speaks: by its path, then its body's type."""
     if is_v2_path(http_path(event)):
-        return V2
-    if http_method(event) == "POST" and media_type(http_header(event, "content-type")) == CSV:
-        return SAGEMAKER
-    return None
+        kind = "v2"
+    elif http_method(event) == "POST" and media_type(http_header(event, "content-type")) == CSV:
+        kind = "csv"
+    else:
+        return None
+    protocol = PROTOCOLS.get(kind)
+    if protocol is None:
+        if kind == "v2":
+            from inference.protocols.v2 import OpenInferenceV2
+            protocol = OpenInferenceV2(PREDICTOR, SCHEMA, LIMITS)
+        else:
+            from inference.protocols.sagemaker import SageMakerCsv
+            protocol = SageMakerCsv(PREDICTOR, SCHEMA, LIMITS)
+        PROTOCOLS[kind] = protocol
+    return protocol
 
 
 def _internal_error(failure: Exception) -> InternalError:

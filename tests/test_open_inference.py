@@ -213,9 +213,37 @@ def test_the_c_writer_writes_the_python_writers_bytes(handlers) -> None:
     writes them, probabilities at the rounding edges and the threshold included."""
     from array import array
 
-    outputs = handlers["compiled"].V2.outputs
+    from inference.protocols.v2 import OpenInferenceV2
+
+    module = handlers["compiled"]
+    outputs = OpenInferenceV2(module.PREDICTOR, module.SCHEMA, module.LIMITS).outputs
     edges = [0.0, 1.0, 0.5, 0.4999999995, 0.5000000005, 1e-10, 1 - 1e-10, 0.123456789499,
              0.9999999996, 3e-300, 0.49999999999999994]
     probabilities = array("d", edges * 3)
     n = len(probabilities)
     assert outputs.write(probabilities, n, None) == outputs.python_write(probabilities, n)
+
+
+@pytest.mark.parametrize("path,expected", [
+    ("/v2", (False, None, None, None)),
+    ("/v2/", (False, None, None, None)),
+    ("/v2/health/live", (True, None, None, None)),
+    ("/prod/v2/health/ready", (True, None, None, None)),
+    ("/v2/models/m", (False, "m", None, None)),
+    ("/v2/models/m/ready", (False, "m", None, "ready")),
+    ("/v2/models/m/versions/1/infer", (False, "m", "1", "infer")),
+    ("/stage/v2/models/m/infer", (False, "m", None, "infer")),
+    ("/v2/health/dead", None),
+    ("/v2/models", None),
+    ("/v2/models/m/versions", None),
+    ("/v2/models/m/explain", None),
+    ("/a/b/v2", None),
+])
+def test_v2_paths_are_taken_apart(path: str, expected: tuple[Any, ...] | None) -> None:
+    from inference.protocols import is_v2_path
+    from inference.protocols.v2 import route_of
+
+    route = route_of(path)
+    got = None if route is None else (route.health, route.model, route.version, route.action)
+    assert got == expected
+    assert is_v2_path(path) == (path != "/a/b/v2")

@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+CSV = "text/csv"
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -41,3 +43,11 @@ class Answer:
 def media_type(value: str | None) -> str:
     """`text/csv; charset=utf-8` -> `text/csv`; absent -> empty."""
     return (value or "").split(";", 1)[0].strip().lower()
+
+
+def is_v2_path(path: str) -> bool:
+    """Anything under /v2 (after one optional stage segment) is the Open Inference Protocol's,
+    so an unknown path there gets its 404. String steps, no regular expression: compiling one
+    costs a cold start milliseconds."""
+    parts = path.split("/", 3)
+    return parts[1:2] == ["v2"] or parts[2:3] == ["v2"]

@@ -27,14 +27,14 @@ from ..errors import (
     NonFiniteValue,
     NotAcceptable,
     NotANumber,
+    ServiceError,
 )
 from ..features import FeatureSchema
 from ..predictor import Predictor
 from ..requests import Limits
-from ..responses import number
-from . import Answer, HttpRequest, media_type
+from ..responses import error_document, number
+from . import CSV, Answer, HttpRequest, media_type
 
-CSV = "text/csv"
 ACCEPTED = (CSV, "application/json", "application/jsonlines")
 _NAN = float("nan")
 
@@ -61,6 +61,11 @@ class SageMakerCsv:
         else:
             body = "".join(f'{{"score":{s}}}\n' for s in scores)
         return Answer(200, body, accept, rows=n_rows)
+
+    @staticmethod
+    def error_document(error: ServiceError) -> str:
+        """Our own error document: SageMaker's container answers a bare message."""
+        return error_document(error)
 
     def _scores(self, outputs: array) -> list[str]:
         """Each row's score as text: a number, or for multiclass its probabilities joined."""

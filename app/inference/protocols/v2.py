@@ -14,30 +14,53 @@ protocol's `{"error": "<code>: <message>"}` with our stable code and HTTP status
 from __future__ import annotations
 
 import json
-import re
 
 from ..errors import MethodNotAllowed, ModelNotFound, NotFound, ServiceError, quoted
 from ..features import FeatureSchema
 from ..predictor import Predictor
 from ..requests import Limits
-from . import Answer, HttpRequest
+from . import Answer, HttpRequest, is_v2_path
 from .v2_outputs import V2Outputs
 from .v2_request import read_infer_request
 
-ROUTE = re.compile(r"^(?:/[^/]+)?/v2(?:/health/(?P<health>live|ready)|/models/(?P<model>[^/]+)"
-                   r"(?:/versions/(?P<version>[^/]+))?(?:/(?P<action>infer|ready))?)?/?$")
 MODEL_VERSION = "1"
 SERVER_NAME = "xgboost-lambda"
 PROTOCOL_VERSION = "2"  # the server metadata's version: the protocol it speaks
 EXTENSIONS = ["binary_tensor_data"]
 
 
-PREFIX = re.compile(r"^(?:/[^/]+)?/v2(?:/|$)")
+class Route:
+    """A v2 path taken apart: health check, server metadata, or a model and an action."""
+
+    __slots__ = ("action", "health", "model", "version")
+
+    def __init__(self, health: bool = False, model: str | None = None,
+                 version: str | None = None, action: str | None = None) -> None:
+        self.health = health
+        self.model = model
+        self.version = version
+        self.action = action
 
 
-def is_v2_path(path: str) -> bool:
-    """Anything under /v2 is the protocol's, so an unknown path there gets its 404."""
-    return PREFIX.match(path) is not None
+def route_of(path: str) -> Route | None:
+    parts = [part for part in path.split("/") if part]
+    if parts[:1] != ["v2"]:
+        parts = parts[1:]  # an API Gateway stage
+    if parts[:1] != ["v2"]:
+        return None
+    rest = parts[1:]
+    if not rest:
+        return Route()
+    if rest[0] == "health":
+        return Route(health=True) if rest[1:] in (["live"], ["ready"]) else None
+    if rest[0] != "models" or len(rest) < 2:
+        return None
+    model, version, tail = rest[1], None, rest[2:]
+    if tail[:1] == ["versions"] and len(tail) >= 2:
+        version, tail = tail[1], tail[2:]
+    if tail in ([], ["infer"], ["ready"]):
+        return Route(model=model, version=version, action=tail[0] if tail else None)
+    return None
 
 
 class OpenInferenceV2:
@@ -59,18 +82,18 @@ class OpenInferenceV2:
         self._head = f'{{"model_name":{json.dumps(self._name)},"model_version":"{MODEL_VERSION}"'
 
     def answer(self, request: HttpRequest) -> Answer:
-        route = ROUTE.match(request.path)
+        route = route_of(request.path)
         if route is None:
             raise NotFound(f"no Open Inference Protocol path {quoted(request.path)}")
-        action = route["action"]
+        action = route.action
         if action != "infer" and request.method != "GET":
             raise MethodNotAllowed(f"use GET on {quoted(request.path)}, not "
                                    f"{quoted(request.method)}", method=request.method)
-        if route["health"] is not None:
+        if route.health:
             return Answer(200, "", "text/plain")
-        if route["model"] is None:
+        if route.model is None:
             return Answer(200, self._server)
-        self._check_model(route["model"], route["version"])
+        self._check_model(route.model, route.version)
         if action is None:
             return Answer(200, self._metadata)
         if action == "ready":
@@ -98,6 +121,10 @@ class OpenInferenceV2:
         return Answer(200, body, rows=infer.n_rows)
 
 
-def error_document(error: ServiceError) -> str:
-    """The protocol's error body, our stable code first in its message."""
-    return json.dumps({"error": f"{error.code}: {error.message}"})
+    @staticmethod
+    def error_document(error: ServiceError) -> str:
+        """The protocol's error body, our stable code first in its message."""
+        return json.dumps({"error": f"{error.code}: {error.message}"})
+
+
+__all__ = ["OpenInferenceV2", "Route", "is_v2_path", "route_of"]
