@@ -20,6 +20,7 @@ help:
 	@echo "make model MODEL=model.json  import your XGBoost model into app/model/ instead"
 	@echo "make lib     build the model library for this machine ($(ARCH))"
 	@echo "make bench   benchmark naive vs xgboost engine vs compiled engine"
+	@echo "make bench-protocols  a 10k-row request per protocol, beside our own instances"
 	@echo "make start-url  serve each function's Function URL on 127.0.0.1 (ports from URL_PORT=3101)"
 	@echo "make compare ARGS='--endpoint-url http://127.0.0.1:3001'  run the compare tool"
 	@echo "make fuzz    fuzz every C entry point and lambda_handler (FUZZ_SECONDS each, needs clang)"
@@ -113,9 +114,13 @@ invoke: venv artifacts
 compare: venv artifacts
 	$(VENV)/bin/lambda-compare $(ARGS)
 
-.PHONY: bench
+.PHONY: bench bench-protocols
 bench: venv lib
 	$(PY) -m bench.benchmark
+
+# A 10,000-row request in each protocol (our JSON, v2 JSON and binary tensors, text/csv).
+bench-protocols: venv lib
+	$(PY) -m bench.protocols
 
 # libFuzzer + ASan + UBSan on the C reader, predictor and writer; atheris on lambda_handler.
 FUZZ_SECONDS ?= 60
