@@ -92,3 +92,29 @@ def test_a_get_with_csv_content_type_still_describes(handler_module) -> None:
     event["requestContext"]["http"]["method"] = "GET"
     response = handler_module.lambda_handler(event, None)
     assert response["statusCode"] == 200 and "feature_names" in json.loads(response["body"])
+
+
+def test_multiclass_csv_answers_a_line_of_probabilities_per_row(tmp_path) -> None:
+    """As the container answers multi:softprob: each row's class probabilities, one CSV line
+    per row, and a list per row in JSON."""
+    from helpers import APP_DIR
+    from lambda_compare.parity_rows import read_parity_rows
+    from local_lambda.inprocess import load_handler_module
+    from test_serve_imported import import_model
+
+    _, model_dir, library = import_model(tmp_path, "multi:softprob")
+    module = load_handler_module(APP_DIR / "app.py", {
+        "INFERENCE_ENGINE": "compiled", "MODEL_DIR": str(model_dir),
+        "MODEL_LIBRARY": str(library)}, "app_csv_multiclass")
+    rows = read_parity_rows(model_dir / "parity.csv").rows[:4]
+    lines = module.lambda_handler(csv_event(csv_of(rows)), None)["body"].split("\n")
+    assert len(lines) == 4
+    ours = json.loads(module.lambda_handler({"instances": rows}, None))["predictions"]
+    for line, answer in zip(lines, ours, strict=True):
+        scores = [float(s) for s in line.split(",")]
+        assert [round(s, 9) for s in scores] == pytest.approx(
+            list(answer["probabilities"].values()), abs=1e-9)
+    as_json = json.loads(module.lambda_handler(csv_event(csv_of(rows), "application/json"),
+                                               None)["body"])
+    assert [p["score"] for p in as_json["predictions"]] == [
+        [float(s) for s in line.split(",")] for line in lines]
