@@ -21,6 +21,8 @@ help:
 	@echo "make model MODEL=model.json  import your XGBoost model into app/model/ instead"
 	@echo "make lib     build the model library for this machine ($(ARCH))"
 	@echo "make bench   benchmark naive vs xgboost engine vs compiled engine"
+	@echo "make bench-protocols  a 10k-row request per protocol, beside our own instances"
+	@echo "make start-url  serve each function's Function URL on 127.0.0.1 (ports from URL_PORT=3101)"
 	@echo "make compare ARGS='--endpoint-url http://127.0.0.1:3001'  run the compare tool"
 	@echo "make fuzz    fuzz every C entry point and lambda_handler (FUZZ_SECONDS each, needs clang)"
 	@echo "make sam-e2e (root) sam build, sam local and the compare tool on a private Docker engine"
@@ -102,12 +104,17 @@ clean:
 PORT ?= 3001
 FUNCTION ?=
 EVENT ?= events/event.json
-.PHONY: start-lambda invoke
+.PHONY: start-lambda start-url invoke
 EMULATE_ARM64 ?=
 LOGS_ENDPOINT ?=
 start-lambda: venv artifacts
 	$(PY) -m local_lambda $(if $(EMULATE_ARM64),--emulate-arm64) start-lambda --port $(PORT) \
 	  $(if $(LOGS_ENDPOINT),--logs-endpoint-url $(LOGS_ENDPOINT))
+
+# Each function's Function URL as plain HTTP on 127.0.0.1, from URL_PORT on (one per function).
+URL_PORT ?= 3101
+start-url: venv artifacts
+	$(PY) -m local_lambda $(if $(EMULATE_ARM64),--emulate-arm64) start-url --port $(URL_PORT)
 
 # Through a running `make start-lambda` on PORT when there is one; else starts the function.
 invoke: venv artifacts
@@ -118,9 +125,13 @@ invoke: venv artifacts
 compare: venv artifacts
 	$(VENV)/bin/lambda-compare $(ARGS)
 
-.PHONY: bench
+.PHONY: bench bench-protocols
 bench: venv lib
 	$(PY) -m bench.benchmark
+
+# A 10,000-row request in each protocol (our JSON, v2 JSON and binary tensors, text/csv).
+bench-protocols: venv lib
+	$(PY) -m bench.protocols
 
 # libFuzzer + ASan + UBSan on the C reader, predictor and writer; atheris on lambda_handler.
 FUZZ_SECONDS ?= 60

@@ -15,6 +15,7 @@ from enum import Enum
 from inference.errors import InvalidJson, MethodNotAllowed, PayloadTooLarge, quoted
 from inference.features import FeatureSchema
 from inference.predictor import FastReader
+from inference.protocols import HttpRequest
 from inference.requests import (
     Limits,
     PredictionRequest,
@@ -74,9 +75,44 @@ def http_body(event: dict[str, Any], max_request_bytes: int) -> bytes | str | No
     if method != "POST":
         raise MethodNotAllowed(f"use POST to predict or GET to describe the model, not "
                                f"{quoted(method)}", method=str(method))
-    body = event.get("body")
+    body = decoded_body(event, max_request_bytes)
     if body is None or body == "":
         raise InvalidJson("the request body is empty; send a JSON object")
+    return body
+
+
+def http_request(event: dict[str, Any], max_request_bytes: int) -> HttpRequest:
+    """Method, path, headers (names lower-cased) and body, for the protocols in
+    `inference.protocols`: REST (v1) events name the path `path`, v2 events `rawPath`."""
+    path = event.get("rawPath") or event.get("path") or "/"
+    headers = event.get("headers") or {}
+    return HttpRequest(str(http_method(event)), str(path),
+                       {str(name).lower(): str(value) for name, value in headers.items()}
+                       if isinstance(headers, dict) else {},
+                       decoded_body(event, max_request_bytes))
+
+
+def http_path(event: dict[str, Any]) -> str:
+    path = event.get("rawPath") or event.get("path")
+    return path if isinstance(path, str) else "/"
+
+
+def http_header(event: dict[str, Any], name: str) -> str | None:
+    """One header, whatever the case of its name (API Gateway v1 keeps the client's)."""
+    headers = event.get("headers")
+    if not isinstance(headers, dict):
+        return None
+    value = headers.get(name)
+    if value is None:
+        value = next((v for k, v in headers.items() if str(k).lower() == name), None)
+    return value if isinstance(value, str) else None
+
+
+def decoded_body(event: dict[str, Any], max_request_bytes: int) -> bytes | str | None:
+    """The body as sent, base64 decoded and one byte order mark dropped; None when absent."""
+    body = event.get("body")
+    if body is None or body == "":
+        return None
     if not isinstance(body, str):
         raise InvalidJson("the request body must be a JSON text")
     # Refuse before decoding: base64 inflates by 4/3, so this bound holds either way.
@@ -98,8 +134,11 @@ def http_body(event: dict[str, Any], max_request_bytes: int) -> bytes | str | No
     return raw
 
 
-def render(transport: Transport, status: int, document: str) -> bytes | dict[str, Any]:
+def render(transport: Transport, status: int, document: str,
+           content_type: str = "application/json") -> bytes | dict[str, Any]:
     if transport is Transport.DIRECT:
         return document.encode("utf-8")
-    return {"statusCode": status, "headers": JSON_HEADERS, "body": document,
+    headers = JSON_HEADERS if content_type == "application/json" else \
+        {"Content-Type": content_type}
+    return {"statusCode": status, "headers": headers, "body": document,
             "isBase64Encoded": False}

@@ -2,7 +2,8 @@
 
 The first byte picks how the rest reaches the handler: as a direct invoke's JSON payload
 (as the runtime would parse it), as a Function URL text body (undecodable bytes become
-lone surrogates, as a hostile direct invoke can send), or as a base64 body. Any exception,
+lone surrogates, as a hostile direct invoke can send), as a base64 body, as an Open Inference
+Protocol infer body, or as a text/csv body. Any exception,
 an `internal_error`, an undocumented code or an error answer over `MAX_ERROR_BYTES` is a
 finding. Run through `python -m fuzz.run`, which seeds it from events/.
 """
@@ -27,11 +28,12 @@ put_task_root_on_path(ROOT / "app")
 with atheris.instrument_imports():
     import envelopes  # noqa: F401
     from inference import errors, features, requests, responses  # noqa: F401
+    from inference.protocols import sagemaker, v2, v2_outputs, v2_request  # noqa: F401
 
 MAX_ERROR_BYTES = 4096
 CODES = errors.all_error_codes()
 URL_EVENT = json.loads((ROOT / "events" / "event-function-url.json").read_text())
-MODES = ("direct", "text", "base64")
+MODES = ("direct", "text", "base64", "v2", "csv")
 
 
 def handler_env() -> dict[str, str]:
@@ -54,7 +56,11 @@ def event_of(data: bytes) -> Any:
         except (ValueError, RecursionError):
             return None
     event = copy.deepcopy(URL_EVENT)
-    if mode == "text":
+    if mode == "v2":
+        event["rawPath"] = f"/v2/models/{APP.PREDICTOR.bundle.model_version}/infer"
+    elif mode == "csv":
+        event["headers"] = {"content-type": "text/csv", "accept": "application/json"}
+    if mode != "base64":
         event["body"] = rest.decode("utf-8", "surrogateescape")
     else:
         event["body"], event["isBase64Encoded"] = base64.b64encode(rest).decode(), True
@@ -70,9 +76,14 @@ def check(data: bytes) -> None:
         text, status = response.decode("utf-8"), None
     else:
         text, status = response["body"], response["statusCode"]
+        if response["headers"].get("Content-Type") != "application/json":
+            if status >= 400:  # errors are JSON in every protocol
+                raise AssertionError(f"a {status} answer that is not JSON: {text[:300]}")
+            return  # a CSV, JSON-lines or empty (health) answer
     document = json.loads(text)
     if isinstance(document, dict) and "error" in document:
-        code = document["error"]["code"]
+        error = document["error"]  # ours: {"code", ...}; the v2 protocol's: "code: message"
+        code = error.split(":", 1)[0] if isinstance(error, str) else error["code"]
         if code not in CODES or code == "internal_error":
             raise AssertionError(f"undocumented or internal error answer: {text[:300]}")
         if status is not None and status != CODES[code]:

@@ -28,7 +28,7 @@ FUZZ = ROOT / "fuzz"
 BUILD = FUZZ / "build"
 MODEL_C = ROOT / "app" / "model" / "c"
 NATIVE = ROOT / "app" / "native"
-C_TARGETS = ("reader", "predictor", "writer")
+C_TARGETS = ("reader", "tensor", "predictor", "writer")
 TARGETS = (*C_TARGETS, "handler")
 SANITIZE = ["-fsanitize=fuzzer,address,undefined", "-fno-sanitize-recover=all"]
 DONE = re.compile(r"Done (\d+) runs in (\d+) second")
@@ -55,7 +55,7 @@ def toolchain_problem(clang: str) -> str | None:
 def build(target: str, clang: str) -> Path:
     binary = BUILD / f"{target}_fuzz"
     sources = [FUZZ / f"{target}_fuzz.c", MODEL_C / "main.c", NATIVE / "predict_batch.c",
-               NATIVE / "json_io.c"]
+               NATIVE / "json_io.c", NATIVE / "tensor_io.c"]
     subprocess.run([clang, "-g", "-O1", "-std=c11", "-ffp-contract=off", *SANITIZE,
                     f"-I{MODEL_C}", f"-I{FUZZ}", *map(str, sources), "-lm", "-o", str(binary)],
                    check=True)

@@ -3,6 +3,7 @@
  * infinities included), into a buffer of exactly encode_predictions_capacity() bytes and
  * into one a few bytes short. ASan reports any write past either; the full buffer must
  * always be enough unless a probability is not finite, and a short one must be refused.
+ * The same for encode_binary_column (the v2 output tensors), each of its three columns.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -57,6 +58,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   const int64_t refused = encode_predictions(p, n, threshold, negative, positive, tight, smaller);
   if (refused >= 0 && (refused > smaller || refused != written)) abort();
   free(tight);
+
+  for (int32_t column = 0; column < 3; ++column) {
+    const int64_t room = encode_binary_column_capacity(n, column, negative, positive);
+    char *full = malloc((size_t)room);
+    const int64_t wrote = encode_binary_column(p, n, threshold, column, negative, positive,
+                                               full, room);
+    if (finite ? (wrote < 0 || wrote > room) : wrote != ENCODE_NOT_FINITE) abort();
+    free(full);
+    const int64_t less = room - short_by;
+    char *short_buffer = malloc((size_t)(less > 0 ? less : 1));
+    const int64_t got = encode_binary_column(p, n, threshold, column, negative, positive,
+                                             short_buffer, less);
+    if (got >= 0 && (got > less || got != wrote)) abort();
+    free(short_buffer);
+  }
   free(p);
   return 0;
 }

@@ -184,28 +184,7 @@ class InvokeHandler(BaseHTTPRequestHandler):
             if refusal:
                 self.close_connection = True
                 raise ApiError(403, "AccessDeniedException", refusal)
-            body = self._read_body()
-            if LIST_PATH.match(path) and method == "GET":
-                configs = [self.lambda_.configuration(p) for p in self.lambda_.pools.values()]
-                return self._json(200, {"Functions": configs})
-            match = FUNCTION_PATH.match(path)
-            if not match:
-                raise ApiError(404, "UnknownOperationException", f"no operation at {path}")
-            pool = self.lambda_.resolve(match.group(1))
-            if pool is None:
-                raise ApiError(404, "ResourceNotFoundException",
-                               f"Function not found: arn:aws:lambda:{self.lambda_.region}:"
-                               f"000000000000:function:{unquote(match.group(1))}")
-            operation = (method, match.group(2) or "")
-            if operation == ("POST", "/invocations"):
-                return self._invoke(pool, body)
-            if operation == ("GET", ""):
-                return self._json(200, self.lambda_.function(pool))
-            if operation == ("GET", "/configuration"):
-                return self._json(200, self.lambda_.configuration(pool))
-            if operation == ("PUT", "/configuration"):
-                return self._json(200, self.lambda_.update(pool, _json_object(body)))
-            raise ApiError(405, "UnknownOperationException", f"{method} {path} is not supported")
+            self._serve(method, path, self._read_body())
         except ApiError as error:
             self._error(error)
         except TimeoutError:
@@ -219,6 +198,30 @@ class InvokeHandler(BaseHTTPRequestHandler):
             self.close_connection = True
             self._error(ApiError(500, "ServiceException", "the local runtime failed on this "
                                  "request; its console has the details"))
+
+    def _serve(self, method: str, path: str, body: bytes) -> None:
+        """A request past the front's checks: the Lambda API's operations."""
+        if LIST_PATH.match(path) and method == "GET":
+            configs = [self.lambda_.configuration(p) for p in self.lambda_.pools.values()]
+            return self._json(200, {"Functions": configs})
+        match = FUNCTION_PATH.match(path)
+        if not match:
+            raise ApiError(404, "UnknownOperationException", f"no operation at {path}")
+        pool = self.lambda_.resolve(match.group(1))
+        if pool is None:
+            raise ApiError(404, "ResourceNotFoundException",
+                           f"Function not found: arn:aws:lambda:{self.lambda_.region}:"
+                           f"000000000000:function:{unquote(match.group(1))}")
+        operation = (method, match.group(2) or "")
+        if operation == ("POST", "/invocations"):
+            return self._invoke(pool, body)
+        if operation == ("GET", ""):
+            return self._json(200, self.lambda_.function(pool))
+        if operation == ("GET", "/configuration"):
+            return self._json(200, self.lambda_.configuration(pool))
+        if operation == ("PUT", "/configuration"):
+            return self._json(200, self.lambda_.update(pool, _json_object(body)))
+        raise ApiError(405, "UnknownOperationException", f"{method} {path} is not supported")
 
     def _answer_quietly(self, error: ApiError) -> None:
         with contextlib.suppress(OSError):  # the client is gone: nobody to answer
@@ -287,7 +290,7 @@ class InvokeHandler(BaseHTTPRequestHandler):
         note = host_note(pool.spec, pool.image)
         report_line = outcome.report.line(note)
         log_lines = [*outcome.log_lines, report_line]
-        _echo(pool.spec.name, outcome.log_lines, report_line)
+        echo(pool.spec.name, outcome.log_lines, report_line)
         headers = {"x-amzn-RequestId": outcome.request_id, "X-Amz-Executed-Version": "$LATEST"}
         if self.headers.get("X-Amz-Log-Type") == "Tail":
             headers["X-Amz-Log-Result"] = tail_log(log_lines)
@@ -336,7 +339,7 @@ def _json_object(body: bytes) -> dict[str, Any]:
 _echo_lock = threading.Lock()
 
 
-def _echo(name: str, lines: list[str], report_line: str) -> None:
+def echo(name: str, lines: list[str], report_line: str) -> None:
     """The runtime's console: each invocation's log, prefixed with the function name."""
     with _echo_lock:
         for line in [*lines, report_line]:

@@ -7,6 +7,7 @@ or Ctrl-C) stops the server, which stops every worker; then checks the port is f
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
 
 READY_MARKER = "Running on http://127.0.0.1:"
+FUNCTION_URL = re.compile(r"^\[local-lambda\] (\S+): Function URL (http://127\.0\.0\.1:\d+/)")
 STARTUP_SECONDS = 600.0  # a first --emulate-arm64 run fetches an aarch64 Debian
 
 
@@ -33,6 +35,7 @@ class LocalRuntime:
         self.port = port
         self.endpoint_url = f"http://127.0.0.1:{port}"
         self.output: list[str] = []
+        self.urls: dict[str, str] = {}  # start-url: each function's Function URL
 
     def client(self, max_attempts: int = 1, read_timeout: float = 60.0) -> LambdaClient:
         import boto3
@@ -49,11 +52,14 @@ class LocalRuntime:
 @contextmanager
 def local_runtime(template: Path, port: int | None = None, max_concurrency: int = 8,
                   echo: bool = False, emulate_arm64: bool = False,
-                  logs_endpoint_url: str | None = None) -> Iterator[LocalRuntime]:
-    port = port or free_port()
+                  logs_endpoint_url: str | None = None, serve: str = "start-lambda"
+                  ) -> Iterator[LocalRuntime]:
+    """`serve`: start-lambda (the Invoke API on `port`) or start-url (Function URLs from it)."""
+    # start-url on port 0: each function's server takes a free port, printed with its URL.
+    port = port if port is not None else (0 if serve == "start-url" else free_port())
     command = [sys.executable, "-m", "local_lambda", "--template", str(template),
                *(["--emulate-arm64"] if emulate_arm64 else []),
-               "start-lambda", "--port", str(port), "--max-concurrency", str(max_concurrency),
+               serve, "--port", str(port), "--max-concurrency", str(max_concurrency),
                *(["--logs-endpoint-url", logs_endpoint_url] if logs_endpoint_url else [])]
     process = subprocess.Popen(command, cwd=Path(__file__).resolve().parent.parent,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -65,6 +71,9 @@ def local_runtime(template: Path, port: int | None = None, max_concurrency: int 
         assert process.stdout is not None
         for line in process.stdout:
             runtime.output.append(line.rstrip("\n"))
+            url = FUNCTION_URL.match(line)
+            if url:
+                runtime.urls[url.group(1)] = url.group(2)
             if echo:
                 sys.stdout.write(line)
             if READY_MARKER in line:
@@ -83,7 +92,9 @@ def local_runtime(template: Path, port: int | None = None, max_concurrency: int 
         yield runtime
     finally:
         stop(process)
-        wait_port_free(port)
+        for address in [port] if port else [int(u.rsplit(":", 1)[1].strip("/"))
+                                            for u in runtime.urls.values()]:
+            wait_port_free(address)
 
 
 def stop(process: subprocess.Popen[Any], grace: float = 10.0) -> None:

@@ -97,7 +97,10 @@ def test_every_documented_error_code_has_a_bad_event_or_a_test() -> None:
     shipped = {p.stem for p in BAD_EVENTS_DIR.glob("*.json")}
     tested_here = {"payload_too_large", "batch_too_large"}
     tested_in_hostile_input = {"too_many_values", "internal_error"}
-    assert set(all_error_codes()) == shipped | tested_here | tested_in_hostile_input
+    tested_in_open_inference = {"not_found", "model_not_found", "invalid_tensor",
+                                "unknown_output"}
+    assert set(all_error_codes()) == (shipped | tested_here | tested_in_hostile_input
+                                      | tested_in_open_inference)
 
 
 def test_batch_over_the_row_limit_is_rejected_with_code(context) -> None:

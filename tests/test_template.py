@@ -117,6 +117,33 @@ def test_log_groups_have_retention_and_receive_json_logs(transformed) -> None:
         assert resource["Properties"]["LoggingConfig"]["LogFormat"] == "JSON"
 
 
+def test_error_rate_alarms_are_off_by_default_and_watch_each_functions_emf_errors(
+        transformed) -> None:
+    """One alarm per function on the `errors` metric of its EMF log lines (app/inference/
+    logs.py: namespace XGBoostInference, dimension set [function]), created only when the
+    ErrorRateAlarm parameter is "on"."""
+    from inference.logs import METRICS, METRICS_NAMESPACE
+
+    assert transformed["Parameters"]["ErrorRateAlarm"]["Default"] == "off"
+    alarms = {name: r for name, r in transformed["Resources"].items()
+              if r["Type"] == "AWS::CloudWatch::Alarm"}
+    watched = set()
+    for alarm in alarms.values():
+        assert alarm["Condition"] == "ErrorRateAlarmOn"
+        properties = alarm["Properties"]
+        assert (properties["Namespace"], properties["MetricName"]) == (METRICS_NAMESPACE,
+                                                                       "errors")
+        assert "errors" in dict(METRICS)
+        assert properties["Statistic"] == "Average"  # errors is 0 or 1: the error rate
+        [dimension] = properties["Dimensions"]
+        assert dimension["Name"] == "function"
+        watched.add(dimension["Value"]["Ref"])
+        assert properties["Threshold"] == {"Ref": "ErrorRateThreshold"}
+    assert watched == set(functions(transformed))
+    assert transformed["Conditions"]["ErrorRateAlarmOn"] == {
+        "Fn::Equals": [{"Ref": "ErrorRateAlarm"}, "on"]}
+
+
 def test_samconfig_deploys_after_the_guided_run() -> None:
     import tomllib
 

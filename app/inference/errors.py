@@ -151,6 +151,35 @@ class NonFiniteValue(RequestError):
     code = "non_finite_value"
 
 
+class NotFound(RequestError):
+    """A path that none of the function's protocols serves."""
+
+    code = "not_found"
+    http_status = 404
+
+
+class ModelNotFound(RequestError):
+    """An Open Inference Protocol path naming a model or version the function does not serve."""
+
+    code = "model_not_found"
+    http_status = 404
+
+
+class InvalidTensor(RequestError):
+    """An Open Inference Protocol input whose name, shape, datatype or data do not fit."""
+
+    code = "invalid_tensor"
+
+
+class UnknownOutput(RequestError):
+    code = "unknown_output"
+
+
+class NotAcceptable(RequestError):
+    code = "not_acceptable"
+    http_status = 406
+
+
 class InternalError(ServiceError):
     """A broken invariant inside the function (a bug, never the caller's fault).
 

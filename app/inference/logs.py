@@ -1,14 +1,22 @@
-"""One structured JSON log line per request.
+"""One structured JSON log line per request, in CloudWatch Embedded Metric Format (EMF).
 
 Written straight to stdout (Lambda ships stdout to CloudWatch): a `logging` call costs
-more than the compiled model's prediction itself, and every line is already JSON that
-CloudWatch Logs Insights can query whatever the function's log format.
+more than the compiled model's prediction itself. Each line is JSON that Logs Insights can
+query, and its `_aws` member makes CloudWatch extract metrics from it, with no API call and
+no agent: namespace `METRICS_NAMESPACE`, dimension sets (function, architecture,
+model_version, engine) and (function) alone, which the template's error-rate alarm names,
+plus (function, error_code) on refused requests; metrics `rows`, `latency_ms`, `errors`
+(0 or 1: their average is the error rate) and `cold_start` (1 on an environment's first
+request).
+The line is a %-template filled per request: one `write`, no dict, no encoder.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
+import time
 
 from .jsontext import json_string
 
@@ -16,23 +24,49 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, TextIO
 
+METRICS_NAMESPACE = "XGBoostInference"
+DIMENSIONS = ("function", "architecture", "model_version", "engine")
+METRICS = (("rows", "Count"), ("latency_ms", "Milliseconds"), ("errors", "Count"),
+           ("cold_start", "Count"))
+# Lambda's names for the machines it runs on, as the template declares them.
+ARCHITECTURES = {"aarch64": "arm64", "arm64": "arm64", "x86_64": "x86_64"}
+
+
+def _directive(dimension_sets: list[list[str]]) -> str:
+    """The `_aws` member up to its Timestamp, which each line fills in."""
+    metrics = [{"Name": name, "Unit": unit} for name, unit in METRICS]
+    directive = json.dumps([{"Namespace": METRICS_NAMESPACE, "Dimensions": dimension_sets,
+                             "Metrics": metrics}], separators=(",", ":"))
+    return '{"_aws":{"CloudWatchMetrics":' + directive.replace("%", "%%") + ',"Timestamp":%d}'
+
 
 class RequestLog:
-    def __init__(self, engine: str, model_version: str, stream: TextIO | None = None) -> None:
-        tail = f',"engine":{json.dumps(engine)},"model_version":{json.dumps(model_version)}'
-        self._ok = '{"level":"INFO","message":"prediction","request_id":%s,"rows":%d,' \
-                   '"latency_ms":%.4f' + tail + "}\n"
-        self._rejected = '{"level":"WARN","message":"rejected","request_id":%s,"rows":%d,' \
-                         '"latency_ms":%.4f' + tail + ',"error_code":%s}\n'
+    def __init__(self, engine: str, model_version: str, stream: TextIO | None = None,
+                 function: str = "local", architecture: str | None = None) -> None:
+        machine = architecture or os.uname().machine
+        values = {"function": function, "architecture": ARCHITECTURES.get(machine, machine),
+                  "model_version": model_version, "engine": engine}
+        tail = "".join(f",{json.dumps(k)}:{json.dumps(v)}" for k, v in values.items())
+        tail = tail.replace("%", "%%")
+        request = ',"request_id":%s,"rows":%d,"latency_ms":%.4f,"cold_start":%d'
+        base = [list(DIMENSIONS), ["function"]]
+        self._ok = (_directive(base) + ',"level":"INFO","message":"prediction"' + request
+                    + ',"errors":0' + tail + "}\n")
+        self._rejected = (_directive([*base, ["function", "error_code"]])
+                          + ',"level":"WARN","message":"rejected"' + request
+                          + ',"errors":1' + tail + ',"error_code":%s}\n')
         self._stream = stream
+        self._cold = 1
 
     def request(self, request_id: str | None, rows: int, latency_ms: float,
                 error_code: str | None = None) -> None:
         stream = self._stream or sys.stdout
+        cold, self._cold = self._cold, 0
+        now = int(time.time() * 1000)
         if error_code is None:
-            stream.write(self._ok % (json_string(request_id), rows, latency_ms))
+            stream.write(self._ok % (now, json_string(request_id), rows, latency_ms, cold))
         else:
-            stream.write(self._rejected % (json_string(request_id), rows, latency_ms,
+            stream.write(self._rejected % (now, json_string(request_id), rows, latency_ms, cold,
                                            json_string(error_code)))
 
     def init(self, details: dict[str, Any]) -> None:
@@ -40,4 +74,3 @@ class RequestLog:
         stream = self._stream or sys.stdout
         stream.write(json.dumps(record, separators=(",", ":")) + "\n")
         stream.flush()
-

@@ -21,7 +21,11 @@ from .settings import Settings
 # A body and the row limit -> (values, rows), or None; probabilities, threshold and the two
 # class names as JSON -> the predictions array, or None.
 FastReader = Callable[[bytes, int], "tuple[array, int] | None"]
+# A v2 request body and the value limit -> (values, data start, data end), or None.
+TensorReader = Callable[[bytes, int], "tuple[array, int, int] | None"]
 FastWriter = Callable[[array, float, bytes, bytes], "str | None"]
+# Outputs, threshold, column, the two class names as JSON -> one v2 output's data, or None.
+ColumnWriter = Callable[[array, float, int, bytes, bytes], "str | None"]
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -35,7 +39,9 @@ class Predictor:
         # The engine's optional JSON fast paths (Engine's defaults answer None: not handled),
         # bound once so a request pays no extra call for going through the predictor.
         self.parse_instances: FastReader = engine.parse_instances
+        self.parse_tensor: TensorReader = engine.parse_tensor
         self.encode_binary_predictions: FastWriter = engine.encode_binary_predictions
+        self.encode_binary_column: ColumnWriter = engine.encode_binary_column
         self._self_check()
 
     @classmethod

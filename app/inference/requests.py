@@ -88,8 +88,13 @@ def parse_body(body: bytes | str, schema: FeatureSchema, limits: Limits,
         parsed = fast_parser(encoded, limits.max_batch_rows) if encoded else None
         if parsed is not None:
             return PredictionRequest(Shape.INSTANCES, *parsed)
+    return parse_payload(read_json(body, schema, limits), schema, limits)
+
+
+def read_json(body: bytes | str, schema: FeatureSchema, limits: Limits) -> Any:
+    """A body's JSON, its structure bounded before parsing (another protocol's bodies too)."""
     _check_structure(body, schema, limits)
-    return parse_payload(_json(body), schema, limits)
+    return _json(body)
 
 
 def parse_payload(payload: Any, schema: FeatureSchema, limits: Limits) -> PredictionRequest:

@@ -18,17 +18,20 @@ DEFAULT_MAX_BATCH_ROWS = 10_000
 
 
 class Settings:
-    """engine, model_dir, library_path, max_batch_rows, max_request_bytes, xgboost_threads.
+    """engine, model_dir, library_path, max_batch_rows, max_request_bytes, xgboost_threads,
+    function_name.
 
     A plain class with slots: a dataclass would import `inspect` at every cold start, and a
     namedtuple built from a string is invisible to the type checker."""
 
-    __slots__ = ("engine", "library_path", "max_batch_rows", "max_request_bytes", "model_dir",
-                 "xgboost_threads")
+    __slots__ = ("engine", "function_name", "library_path", "max_batch_rows",
+                 "max_request_bytes", "model_dir", "xgboost_threads")
 
     def __init__(self, engine: str, model_dir: str, library_path: str, max_batch_rows: int,
-                 max_request_bytes: int, xgboost_threads: int) -> None:
+                 max_request_bytes: int, xgboost_threads: int,
+                 function_name: str = "local") -> None:
         self.engine = engine
+        self.function_name = function_name
         self.model_dir = model_dir
         self.library_path = library_path
         self.max_batch_rows = max_batch_rows
@@ -50,6 +53,8 @@ class Settings:
             max_batch_rows=_positive_int(env, "MAX_BATCH_ROWS", DEFAULT_MAX_BATCH_ROWS),
             max_request_bytes=_positive_int(env, "MAX_REQUEST_BYTES", DEFAULT_MAX_REQUEST_BYTES),
             xgboost_threads=_positive_int(env, "XGBOOST_NTHREAD", 1),
+            # Set by Lambda (and the local runtime): the metrics' `function` dimension.
+            function_name=env.get("AWS_LAMBDA_FUNCTION_NAME") or "local",
         )
 
 

@@ -107,7 +107,7 @@ int64_t encode_predictions_capacity(int64_t n, const char *negative_json,
   return 2 + n * (1 + row_bytes(label, negative, positive));
 }
 
-static char *write_fixed9(char *out, int64_t v) {
+char *write_fixed9(char *out, int64_t v) { /* also tensor_io.c's */
   /* v in [0, 1e9]: "<int>.<9 digits>" */
   int64_t whole = v / 1000000000, fraction = v % 1000000000;
   *out++ = (char)('0' + whole);

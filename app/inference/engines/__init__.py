@@ -31,6 +31,17 @@ class Engine:
         """A `{"instances": [[...]...]}` body straight into doubles; None: not handled here."""
         return None
 
+    def parse_tensor(self, body: bytes, max_values: int) -> tuple[array, int, int] | None:
+        """An Open Inference Protocol request's flat `data` array straight into doubles, with
+        where it starts and ends in the body; None: not handled here."""
+        return None
+
+    def encode_binary_column(self, outputs: array, threshold: float, column: int,
+                             negative_json: bytes, positive_json: bytes) -> str | None:
+        """One v2 output tensor's data of a binary classifier (COLUMNS in protocols/
+        v2_outputs.py), without brackets; None: not handled here."""
+        return None
+
     def encode_binary_predictions(self, probabilities: array, threshold: float,
                                   negative_json: bytes, positive_json: bytes) -> str | None:
         """A binary classifier's predictions array as JSON; None: not handled here."""

@@ -42,6 +42,21 @@ class CompiledEngine(Engine):
             ctypes.c_char_p, ctypes.c_int64, ctypes.c_int32, ctypes.c_void_p, ctypes.c_int64,
             ctypes.POINTER(ctypes.c_int64),
         ]
+        library.parse_tensor_data.restype = ctypes.c_int64
+        library.parse_tensor_data.argtypes = [
+            ctypes.c_char_p, ctypes.c_int64, ctypes.c_void_p, ctypes.c_int64,
+            ctypes.POINTER(ctypes.c_int64), ctypes.POINTER(ctypes.c_int64),
+            ctypes.POINTER(ctypes.c_int64),
+        ]
+        library.encode_binary_column.restype = ctypes.c_int64
+        library.encode_binary_column.argtypes = [
+            ctypes.c_void_p, ctypes.c_int64, ctypes.c_double, ctypes.c_int32, ctypes.c_char_p,
+            ctypes.c_char_p, ctypes.c_void_p, ctypes.c_int64,
+        ]
+        library.encode_binary_column_capacity.restype = ctypes.c_int64
+        library.encode_binary_column_capacity.argtypes = [
+            ctypes.c_int64, ctypes.c_int32, ctypes.c_char_p, ctypes.c_char_p,
+        ]
         library.encode_predictions.restype = ctypes.c_int64
         library.encode_predictions.argtypes = [
             ctypes.c_void_p, ctypes.c_int64, ctypes.c_double, ctypes.c_char_p, ctypes.c_char_p,
@@ -65,7 +80,10 @@ class CompiledEngine(Engine):
             )
         self._predict = library.predict_batch
         self._parse = library.parse_instances
+        self._parse_tensor = library.parse_tensor_data
         self._encode = library.encode_predictions
+        self._encode_column = library.encode_binary_column
+        self._column_capacity = library.encode_binary_column_capacity
         self._encode_capacity = library.encode_predictions_capacity
         self._num_features = num_features
         self._num_outputs = num_outputs
@@ -90,6 +108,31 @@ class CompiledEngine(Engine):
             return None
         del values[rows.value * self._num_features:]
         return values, rows.value
+
+    def parse_tensor(self, body: bytes, max_values: int) -> tuple[array, int, int] | None:
+        """A v2 request's flat tensor `data` into doubles, and the array's span in the body."""
+        capacity = min(max_values, len(body) // 2 + 1)  # every value takes 2 bytes or more
+        values = array("d", bytes(8 * capacity))
+        count, start, end = ctypes.c_int64(0), ctypes.c_int64(0), ctypes.c_int64(0)
+        status = self._parse_tensor(body, len(body), values.buffer_info()[0], capacity,
+                                    ctypes.byref(count), ctypes.byref(start), ctypes.byref(end))
+        if status != 0:
+            return None
+        del values[count.value:]
+        return values, start.value, end.value
+
+    def encode_binary_column(self, outputs: array, threshold: float, column: int,
+                             negative_json: bytes, positive_json: bytes) -> str:
+        """A binary classifier's v2 output tensor data, written in C (tensor_io.c)."""
+        n = len(outputs)
+        capacity = self._column_capacity(n, column, negative_json, positive_json)
+        buffer = ctypes.create_string_buffer(capacity)
+        written = self._encode_column(outputs.buffer_info()[0], n, threshold, column,
+                                      negative_json, positive_json, buffer, capacity)
+        if written < 0:
+            raise InternalError("encode_binary_column refused: " + _ENCODE_REFUSALS.get(
+                written, f"status {written}"))
+        return ctypes.string_at(buffer, written).decode("utf-8")
 
     def encode_binary_predictions(self, probabilities: array, threshold: float,
                                   negative_json: bytes, positive_json: bytes) -> str:
