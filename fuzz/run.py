@@ -7,7 +7,8 @@ C targets (reader, predictor, writer: every entry point the function calls throu
 arrays: the predictor on a model in the arrays layout with categorical splits, built by
 fuzz/arrays_model.py, so predict_arrays.c's walker is fuzzed too) are built with clang's
 libFuzzer, AddressSanitizer and UndefinedBehaviorSanitizer; the handler target runs
-lambda_handler under atheris. All start from a corpus seeded with events/ and keep what they find in fuzz/build/corpus/, so later runs start further on.
+lambda_handler under atheris. All start from a corpus seeded with events/ and keep what
+they find in fuzz/build/corpus/, so later runs start further on.
 A crashing input is kept in fuzz/build/findings/ (reproduce: `<binary> <file>`); once fixed,
 it belongs in fuzz/regressions/<target>/, which every run replays before fuzzing.
 """
