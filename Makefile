@@ -112,7 +112,10 @@ compare: venv artifacts
 	$(VENV)/bin/lambda-compare $(ARGS)
 
 .PHONY: bench
-bench: venv lib
+$(VENV)/.bench-installed: requirements/bench.txt $(VENV)/.installed
+	$(PY) -m pip install --quiet -r requirements/bench.txt
+	touch $@
+bench: venv lib $(VENV)/.bench-installed
 	$(PY) -m bench.benchmark
 
 # libFuzzer + ASan + UBSan on the C reader, predictor and writer; atheris on lambda_handler.
