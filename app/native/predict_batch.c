@@ -60,9 +60,9 @@ static int32_t block_rows(int32_t n_features) {
   return (int32_t)rows;
 }
 
-/* Rows [begin, end), all finite or NaN: a block at a time through every tree. */
-static int predict_range(const double *rows, int64_t begin, int64_t end, int32_t n_features,
-                         double *out) {
+/* Rows [begin, end) a block at a time through every tree; see predict_batch for the status. */
+static int64_t predict_range(const double *rows, int64_t begin, int64_t end, int32_t n_features,
+                             double *out) {
   const int32_t block = block_rows(n_features);
   float *x = malloc(sizeof(float) * (size_t)block * (size_t)n_features);
   float *result = malloc(sizeof(float) * (size_t)block * N_OUTPUTS);
@@ -74,7 +74,14 @@ static int predict_range(const double *rows, int64_t begin, int64_t end, int32_t
   for (int64_t first = begin; first < end; first += block) {
     const int32_t n = (int32_t)(end - first < block ? end - first : block);
     const double *values = rows + first * n_features;
-    for (int64_t i = 0; i < (int64_t)n * n_features; ++i) x[i] = (float)values[i];
+    for (int64_t i = 0; i < (int64_t)n * n_features; ++i) {
+      if (isinf(values[i])) {
+        free(x);
+        free(result);
+        return -(2 + first * n_features + i);
+      }
+      x[i] = (float)values[i];
+    }
     memset(result, 0, sizeof(float) * (size_t)n * N_OUTPUTS);
     predict_block(x, n, result);
     double *block_out = out + first * N_OUTPUTS;
@@ -85,18 +92,21 @@ static int predict_range(const double *rows, int64_t begin, int64_t end, int32_t
   return 0;
 }
 #else
-static int predict_range(const double *rows, int64_t begin, int64_t end, int32_t n_features,
-                         double *out) {
+static int64_t predict_range(const double *rows, int64_t begin, int64_t end, int32_t n_features,
+                             double *out) {
   union Entry *data = malloc(sizeof(union Entry) * (size_t)n_features);
   if (!data) return -1;
   float result[N_OUTPUTS];
   for (int64_t r = begin; r < end; ++r) {
     const double *row = rows + r * n_features;
     for (int32_t j = 0; j < n_features; ++j) {
-      if (isnan(row[j])) {
+      if (isfinite(row[j])) { /* the common case first: one test per value */
+        data[j].fvalue = (float)row[j];
+      } else if (isnan(row[j])) {
         data[j].missing = -1;
       } else {
-        data[j].fvalue = (float)row[j];
+        free(data);
+        return -(2 + r * n_features + j);
       }
     }
     memset(result, 0, sizeof result);
@@ -114,7 +124,7 @@ struct range {
   int64_t begin, end;
   int32_t n_features;
   double *out;
-  int status;
+  int64_t status;
 };
 
 static void *predict_thread(void *arg) {
@@ -124,8 +134,9 @@ static void *predict_thread(void *arg) {
   return NULL;
 }
 
-/* The rows split in `count` contiguous ranges, the first on the calling thread. */
-static int predict_parallel(const double *rows, int64_t n_rows, int32_t n_features, double *out,
+/* The rows split in `count` contiguous ranges, the first on the calling thread; the rows
+   are known to be free of infinities. */
+static int64_t predict_parallel(const double *rows, int64_t n_rows, int32_t n_features, double *out,
                             int32_t count) {
   struct range ranges[MAX_THREADS];
   pthread_t ids[MAX_THREADS];
@@ -137,7 +148,7 @@ static int predict_parallel(const double *rows, int64_t n_rows, int32_t n_featur
   for (int32_t i = 1; i < count; ++i)
     started[i] = pthread_create(&ids[i], NULL, predict_thread, &ranges[i]) == 0;
   predict_thread(&ranges[0]);
-  int status = ranges[0].status;
+  int64_t status = ranges[0].status;
   for (int32_t i = 1; i < count; ++i) {
     if (started[i]) {
       pthread_join(ids[i], NULL);
@@ -154,14 +165,17 @@ static int predict_parallel(const double *rows, int64_t n_rows, int32_t n_featur
  * out: n_rows * model_num_output() doubles, row-major (probabilities, margins, labels,
  * values or scores, as the model's objective gives them).
  * Returns 0 on success, -1 when n_features does not match the model (or memory runs out),
- * or -(2 + i) when value i is infinite (then nothing is written).
+ * or -(2 + i) when value i is infinite (nothing is written past that row; nothing at all
+ * when the batch is split across threads, which is checked whole first).
  */
 int64_t predict_batch(const double *rows, int64_t n_rows, int32_t n_features, double *out) {
   if (n_features != get_num_feature()) return -1;
-  const int64_t infinite = first_infinite(rows, n_rows * n_features);
-  if (infinite >= 0) return -(2 + infinite);
   int64_t count = n_rows / min_rows_per_thread;
   count = count > threads ? threads : count;
-  if (count > 1) return predict_parallel(rows, n_rows, n_features, out, (int32_t)count);
+  if (count > 1) {
+    const int64_t infinite = first_infinite(rows, n_rows * n_features);
+    if (infinite >= 0) return -(2 + infinite);
+    return predict_parallel(rows, n_rows, n_features, out, (int32_t)count);
+  }
   return predict_range(rows, 0, n_rows, n_features, out);
 }
