@@ -19,6 +19,7 @@ help:
 	@echo "make lint    ruff and mypy over every Python directory"
 	@echo "make model   (re)train the demo model and write app/model/"
 	@echo "make model MODEL=model.json  import your XGBoost model into app/model/ instead"
+	@echo "make model LAYOUT=arrays      the compiled layout (ifelse|arrays; default: measured)"
 	@echo "make lib     build the model library for this machine ($(ARCH))"
 	@echo "make bench   benchmark naive vs xgboost engine vs compiled engine"
 	@echo "make bench-protocols  a 10k-row request per protocol, beside our own instances"
@@ -51,16 +52,19 @@ MODEL ?=
 SAMPLE ?=
 CLASSES ?=
 FEATURES ?=
+# LAYOUT=ifelse|arrays: the compiled layout; by default both are measured and the faster kept.
+LAYOUT ?=
 $(MODEL_OUT)/metadata.json: $(VENV)/.installed train-code/*.py
-	$(PY) train-code/train.py --output-dir $(MODEL_OUT)
+	$(PY) train-code/train.py --output-dir $(MODEL_OUT) $(if $(LAYOUT),--layout $(LAYOUT))
 ifeq ($(MODEL),)
 model: $(MODEL_OUT)/metadata.json
-	@! grep -qs '"imported_from"' $< || $(PY) train-code/train.py --output-dir $(MODEL_OUT)
+	@! grep -qs '"imported_from"' $< || $(PY) train-code/train.py --output-dir $(MODEL_OUT) \
+	  $(if $(LAYOUT),--layout $(LAYOUT))
 else
 model: venv
 	$(PY) train-code/import_model.py '$(MODEL)' --output-dir $(MODEL_OUT) \
 	  $(if $(SAMPLE),--sample '$(SAMPLE)') $(if $(CLASSES),--classes '$(CLASSES)') \
-	  $(if $(FEATURES),--features '$(FEATURES)')
+	  $(if $(FEATURES),--features '$(FEATURES)') $(if $(LAYOUT),--layout $(LAYOUT))
 endif
 
 # What demo, start-lambda, invoke, compare and bench serve: app/model/ as it is, trained or
@@ -126,7 +130,10 @@ compare: venv artifacts
 	$(VENV)/bin/lambda-compare $(ARGS)
 
 .PHONY: bench bench-protocols
-bench: venv lib
+$(VENV)/.bench-installed: requirements/bench.txt $(VENV)/.installed
+	$(PY) -m pip install --quiet -r requirements/bench.txt
+	touch $@
+bench: venv lib $(VENV)/.bench-installed
 	$(PY) -m bench.benchmark
 
 # A 10,000-row request in each protocol (our JSON, v2 JSON and binary tensors, text/csv).

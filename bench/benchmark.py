@@ -25,6 +25,8 @@ from typing import Any
 
 from awslambdaric.lambda_runtime_marshaller import LambdaMarshaller
 
+from bench.big_models import big_models
+from bench.big_models import table as big_model_table
 from bench.cold_start import cold_starts
 from bench.payloads import cycled, direct_payload, full_precision, url_event
 from bench.summary import spread
@@ -173,6 +175,24 @@ def large_model(count: int, log: Callable[[str], None]) -> dict[str, Any]:
             "batch": batch_throughput(handlers, rows, count)}
 
 
+def regression_direct(count: int) -> dict[str, Any]:
+    """The 200-tree regression model (big_models.py built it) through the handlers."""
+    base = STATE / "big" / "regression-200" / "chosen"
+    handlers = load_variants(base / "model", base / "lib" / "libmodel.so", "reg200")
+    return direct_path(handlers, dataset_rows(base / "model" / "parity.csv"), count)
+
+
+def direct_note(direct: dict[str, Any]) -> str:
+    lines = [f"regression-200 through the handlers, direct invokes of {FULL} rows "
+             "(rows/s, thousands; ratio compiled/xgboost):"]
+    for precision, by_part in direct["compiled"].items():
+        ours = by_part["rows_per_s"]["median"]
+        theirs = direct["xgboost"][precision]["rows_per_s"]["median"]
+        lines.append(f"  {precision:<14} compiled {ours / 1000:8.1f}  xgboost "
+                     f"{theirs / 1000:8.1f}  {ours / theirs:5.2f}×")
+    return "\n".join(lines)
+
+
 def table(report: dict[str, Any]) -> str:
     lines = []
     head = f"{'metric':<40}" + "".join(f"{v:>16}" for v in VARIANTS) + f"{'naive/compiled':>16}"
@@ -261,6 +281,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="cold starts per handler (default: %(default)s)")
     parser.add_argument("--skip-cold", action="store_true", help="no local-runtime cold starts")
     parser.add_argument("--skip-large", action="store_true", help="no 1000-tree model")
+    parser.add_argument("--skip-big", action="store_true",
+                        help="no imported 3,000-tree and 200-tree models against xgboost and "
+                             "ONNX Runtime (they need requirements/bench.txt)")
     parser.add_argument("--json", type=Path, default=ROOT / "results" / "bench.json",
                         help="where to write every figure (default: results/bench.json)")
     args = parser.parse_args(argv)
@@ -287,8 +310,16 @@ def main(argv: list[str] | None = None) -> int:
         report["cold"] = cold_starts(ROOT, rows, args.cold_starts, log)
     if not args.skip_large:
         report["large_model"] = large_model(args.rounds, log)
+    if not args.skip_big:
+        report["big_models"] = big_models(STATE / "big", args.rounds, log)
+        log("direct invokes of the 200-tree regression model")
+        report["regression_200_direct"] = regression_direct(args.rounds)
     report["crossover"] = crossover_note(report)
     print(table(report))
+    for name, part in report.get("big_models", {}).items():
+        print(big_model_table(name, part))
+    if "regression_200_direct" in report:
+        print(direct_note(report["regression_200_direct"]))
     print(f"xgboost vs compiled: {report['crossover']}")
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(report, indent=2) + "\n")

@@ -5,6 +5,7 @@
 
 int32_t model_num_feature(void);
 int32_t model_num_output(void);
+void model_set_threads(int32_t count, int64_t min_rows);
 int64_t predict_batch(const double *rows, int64_t n_rows, int32_t n_features, double *out);
 int64_t parse_instances(const char *body, int64_t length, int32_t n_features, double *out,
                         int64_t max_rows, int64_t *rows_out);

@@ -1,7 +1,8 @@
 /*
  * predict_batch on rows the reader accepts, or else on the input's bytes taken as doubles
  * (NaN, infinities, subnormals included). Accepted rows (NaN is missing) give finite outputs,
- * model_num_output() per row; an infinite value is refused with its index.
+ * model_num_output() per row; an infinite value is refused with its index. Batches of 16
+ * rows or more are split across two threads. Also the `arrays` target (fuzz/run.py).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -10,6 +11,13 @@
 #include "json_io_api.h"
 
 #define MAX_ROWS 10000
+
+int LLVMFuzzerInitialize(int *argc, char ***argv) {
+  (void)argc;
+  (void)argv;
+  model_set_threads(2, 8);
+  return 0;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   const int32_t n_features = model_num_feature();

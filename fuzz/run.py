@@ -3,10 +3,12 @@
     .venv/bin/python -m fuzz.run --seconds 60            # what `make fuzz` and CI run
     .venv/bin/python -m fuzz.run --seconds 600 writer    # one target, longer
 
-C targets (reader, predictor, writer: every entry point the function calls through ctypes)
-are built with clang's libFuzzer, AddressSanitizer and UndefinedBehaviorSanitizer; the
-handler target runs lambda_handler under atheris. All start from a corpus seeded with
-events/ and keep what they find in fuzz/build/corpus/, so later runs start further on.
+C targets (reader, predictor, writer: every entry point the function calls through ctypes;
+arrays: the predictor on a model in the arrays layout with categorical splits, built by
+fuzz/arrays_model.py, so predict_arrays.c's walker is fuzzed too) are built with clang's
+libFuzzer, AddressSanitizer and UndefinedBehaviorSanitizer; the handler target runs
+lambda_handler under atheris. All start from a corpus seeded with events/ and keep what
+they find in fuzz/build/corpus/, so later runs start further on.
 A crashing input is kept in fuzz/build/findings/ (reproduce: `<binary> <file>`); once fixed,
 it belongs in fuzz/regressions/<target>/, which every run replays before fuzzing.
 """
@@ -14,6 +16,7 @@ it belongs in fuzz/regressions/<target>/, which every run replays before fuzzing
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import subprocess
@@ -28,7 +31,7 @@ FUZZ = ROOT / "fuzz"
 BUILD = FUZZ / "build"
 MODEL_C = ROOT / "app" / "model" / "c"
 NATIVE = ROOT / "app" / "native"
-C_TARGETS = ("reader", "tensor", "predictor", "writer")
+C_TARGETS = ("reader", "tensor", "predictor", "writer", "arrays")
 TARGETS = (*C_TARGETS, "handler")
 SANITIZE = ["-fsanitize=fuzzer,address,undefined", "-fno-sanitize-recover=all"]
 DONE = re.compile(r"Done (\d+) runs in (\d+) second")
@@ -54,11 +57,18 @@ def toolchain_problem(clang: str) -> str | None:
 
 def build(target: str, clang: str) -> Path:
     binary = BUILD / f"{target}_fuzz"
-    sources = [FUZZ / f"{target}_fuzz.c", MODEL_C / "main.c", NATIVE / "predict_batch.c",
-               NATIVE / "json_io.c", NATIVE / "tensor_io.c"]
-    subprocess.run([clang, "-g", "-O1", "-std=c11", "-ffp-contract=off", *SANITIZE,
-                    f"-I{MODEL_C}", f"-I{FUZZ}", *map(str, sources), "-lm", "-o", str(binary)],
-                   check=True)
+    model_c = MODEL_C
+    if target == "arrays":
+        model_dir = BUILD / "arrays-model"
+        subprocess.run([sys.executable, "-m", "fuzz.arrays_model", str(model_dir)], check=True,
+                       cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT / "train-code")})
+        model_c = model_dir / "c"
+    harness = FUZZ / f"{'predictor' if target == 'arrays' else target}_fuzz.c"
+    sources = [harness, model_c / "main.c", NATIVE / "predict_batch.c",
+               NATIVE / "predict_arrays.c", NATIVE / "json_io.c", NATIVE / "tensor_io.c"]
+    subprocess.run([clang, "-g", "-O1", "-std=c11", "-ffp-contract=off", "-pthread", *SANITIZE,
+                    f"-I{model_c}", f"-I{NATIVE}", f"-I{FUZZ}", *map(str, sources), "-lm",
+                    "-o", str(binary)], check=True)
     return binary
 
 

@@ -3,7 +3,8 @@
 Training the demo and importing a user's model both end here, so both write the same
 artifact set and the same metadata schema. Every file is written deterministically
 (sorted keys, no timestamps, shortest exact float text) so that writing the same model
-again changes nothing on disk.
+again changes nothing on disk, except the compiled layouts' timings (metadata's
+compiled_layout.measurement, see layout_choice.py).
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from typing import Any
 import numpy as np
 import xgboost as xgb
 
-from c_source import C_SOURCE_FILES, export_c_source
+from c_source import C_SOURCE_FILES, c_sources, write_c_source
+from layout_choice import choose_layout
 from objectives import BINARY, PROBABILITY, OutputSpec, output_spec
 from parity_file import output_columns, write_parity_file, xgboost_outputs
 
@@ -112,20 +114,24 @@ def output_metadata(description: ModelDescription, num_outputs: int) -> dict[str
 
 
 def write_artifacts(output_dir: Path, booster: xgb.Booster, description: ModelDescription,
-                    parity_x: np.ndarray, extra: dict[str, Any]) -> Written:
+                    parity_x: np.ndarray, extra: dict[str, Any],
+                    layout: str | None = None) -> Written:
+    """Every artifact; the C source in `layout`, or in the layout measured fastest."""
     output_dir.mkdir(parents=True, exist_ok=True)
     model_path = output_dir / MODEL_FILE
     booster.save_model(model_path)
     model_sha256 = sha256_of(model_path)
     model_version = f"{description.version_prefix}-{model_sha256[:12]}"
 
-    c_dir = output_dir / C_SOURCE_DIR
-    export_c_source(booster, c_dir)
-
     outputs = xgboost_outputs(booster, description.objective, parity_x)
     parity_path = output_dir / PARITY_FILE
     write_parity_file(parity_path, description.feature_names, parity_x, outputs,
                       output_columns(description.spec, description.class_names))
+
+    sources = c_sources(booster)
+    choice = choose_layout(sources, parity_path, parity_x, layout)
+    c_dir = output_dir / C_SOURCE_DIR
+    write_c_source(sources.files[choice.layout], c_dir)
 
     checked = self_check_rows(parity_x)
     self_check: dict[str, Any] = {
@@ -141,6 +147,7 @@ def write_artifacts(output_dir: Path, booster: xgb.Booster, description: ModelDe
         "model_sha256": model_sha256,
         "model_format": "xgboost-ubjson",
         "c_source": {name: sha256_of(c_dir / name) for name in C_SOURCE_FILES},
+        "compiled_layout": choice.metadata(),
         **output_metadata(description, int(outputs.shape[1])),
         "feature_names": description.feature_names,
         "feature_names_source": description.feature_names_source,

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from layouts import LAYOUTS
 from objectives import BINARY, MULTICLASS, UnsupportedObjective
 
 # XGBoost, numpy and TL2cgen take seconds to import: main() imports them once the arguments
@@ -90,6 +91,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--threshold", type=float,
                         help="binary:logistic only: probability of class 1 at or above which a "
                              "row gets class 1 (default 0.5)")
+    parser.add_argument("--layout", choices=LAYOUTS,
+                        help="compiled layout (default: the faster of both, measured here)")
     parser.add_argument("--output-dir", type=Path, default=DEFAULT_OUTPUT,
                         help="where to write the artifacts (default: app/model)")
     return parser.parse_args(argv)
@@ -135,7 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     booster.feature_names = description.feature_names
     extra = {"imported_from": {"file": args.model.name, "format": info.file_format,
                                "sha256": digest}}
-    written = write_artifacts(args.output_dir, booster, description, rows, extra)
+    written = write_artifacts(args.output_dir, booster, description, rows, extra, args.layout)
     print(f"imported {args.model.name} ({info.file_format}): objective {info.objective}, "
           f"{description.spec.kind}, {info.num_feature} features "
           f"({description.feature_names_source} names), {len(info.trees)} trees")

@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from layouts import LAYOUTS
+
 # XGBoost, scikit-learn and TL2cgen take seconds to import: main() imports them once the
 # arguments are read, so --help and a bad option answer at once.
 if TYPE_CHECKING:
@@ -44,6 +46,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--threshold", type=float, default=0.5,
                         help="probability of 'benign' at or above which a row is labelled benign "
                              "(default: 0.5)")
+    parser.add_argument("--layout", choices=LAYOUTS,
+                        help="compiled layout (default: the faster of both, measured here)")
     parser.add_argument("--output-dir", type=Path, default=DEFAULT_OUTPUT,
                         help="where to write the artifacts (default: app/model)")
     args = parser.parse_args(argv)
@@ -100,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         },
     }
     written = write_artifacts(args.output_dir, booster, describe_demo(splits, args.threshold),
-                              splits.x_all, extra)
+                              splits.x_all, extra, args.layout)
 
     print(f"trained {booster.num_boosted_rounds()} trees "
           f"(of at most {params.rounds}; early stopping {params.early_stopping})")

@@ -30,12 +30,16 @@ OUTPUT_KINDS = ("binary", "multiclass", "regression", "ranking")
 NAN = float("nan")
 
 
+NEVER_SPLIT = 1 << 40
+
+
 class ModelBundle:
     """The verified artifacts: paths, version, checksum, what the model outputs, names,
     aliases, class codes, the parity criterion and the self-check rows."""
 
     __slots__ = ("absolute_tolerance", "class_codes", "class_names", "feature_aliases",
-                 "feature_names", "flat_result_field", "metadata", "model_dir", "model_path",
+                 "feature_names", "flat_result_field", "metadata", "min_rows_per_thread",
+                 "model_dir", "model_path",
                  "model_sha256", "model_version", "num_outputs", "objective", "output_kind",
                  "output_values", "self_check_outputs", "self_check_rows", "threshold",
                  "tolerance")
@@ -66,6 +70,10 @@ class ModelBundle:
         parity = metadata["parity"]
         self.absolute_tolerance: bool = parity["compare"] == "absolute"
         self.tolerance = float(parity["tolerance"])
+        # Measured at import (train-code/layout_choice.py); older metadata: never split.
+        layout = metadata.get("compiled_layout") or {}
+        self.min_rows_per_thread = int((layout.get("measurement") or {}).get(
+            "min_rows_per_thread", NEVER_SPLIT))
         check = metadata["self_check"]
         self.self_check_rows: tuple[tuple[float, ...], ...] = tuple(
             tuple(NAN if value is None else float(value) for value in row)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
+from .cpus import usable_cpus
+
 ENGINES = ("compiled", "xgboost")
 # Lambda refuses synchronous payloads over 6 MB before the function runs; a body that
 # reaches us larger than that (e.g. base64 through a URL) is refused before parsing.
@@ -19,17 +21,17 @@ DEFAULT_MAX_BATCH_ROWS = 10_000
 
 class Settings:
     """engine, model_dir, library_path, max_batch_rows, max_request_bytes, xgboost_threads,
-    function_name.
+    function_name; model_threads (the compiled engine's threads for large batches).
 
     A plain class with slots: a dataclass would import `inspect` at every cold start, and a
     namedtuple built from a string is invisible to the type checker."""
 
     __slots__ = ("engine", "function_name", "library_path", "max_batch_rows",
-                 "max_request_bytes", "model_dir", "xgboost_threads")
+                 "max_request_bytes", "model_dir", "model_threads", "xgboost_threads")
 
     def __init__(self, engine: str, model_dir: str, library_path: str, max_batch_rows: int,
                  max_request_bytes: int, xgboost_threads: int,
-                 function_name: str = "local") -> None:
+                 function_name: str = "local", model_threads: int = 1) -> None:
         self.engine = engine
         self.function_name = function_name
         self.model_dir = model_dir
@@ -37,6 +39,7 @@ class Settings:
         self.max_batch_rows = max_batch_rows
         self.max_request_bytes = max_request_bytes
         self.xgboost_threads = xgboost_threads
+        self.model_threads = model_threads
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -55,6 +58,7 @@ class Settings:
             xgboost_threads=_positive_int(env, "XGBOOST_NTHREAD", 1),
             # Set by Lambda (and the local runtime): the metrics' `function` dimension.
             function_name=env.get("AWS_LAMBDA_FUNCTION_NAME") or "local",
+            model_threads=_positive_int(env, "MODEL_THREADS", 0) or usable_cpus(),
         )
 
 

@@ -52,7 +52,8 @@ def load_engine(settings: Settings, bundle: ModelBundle) -> Engine:
     if settings.engine == "compiled":
         from .compiled import CompiledEngine
 
-        return CompiledEngine(settings.library_path, bundle.num_features, bundle.num_outputs)
+        return CompiledEngine(settings.library_path, bundle.num_features, bundle.num_outputs,
+                              settings.model_threads, bundle.min_rows_per_thread)
     from .xgboost_engine import XGBoostEngine
 
     return XGBoostEngine(bundle.model_path, bundle.num_features, settings.xgboost_threads,

@@ -1,4 +1,4 @@
-"""The model compiled to C by TL2cgen and called through ctypes.
+"""The model compiled to C (TL2cgen's if/else, or node tables and a walker) via ctypes.
 
 No numpy, no xgboost: the runtime needs only the shared library built for its own
 architecture. A batch is one C call (`predict_batch` loops over the rows); large JSON
@@ -21,7 +21,8 @@ _ENCODE_REFUSALS = {-1: "the output buffer is too small", -2: "a probability is 
 class CompiledEngine(Engine):
     name = "compiled"
 
-    def __init__(self, library_path: str, num_features: int, num_outputs: int) -> None:
+    def __init__(self, library_path: str, num_features: int, num_outputs: int,
+                 threads: int = 1, min_rows_per_thread: int = 1 << 40) -> None:
         if not os.path.isfile(library_path):
             raise ArtifactError(
                 f"compiled model library not found at {library_path}: build it with "
@@ -33,6 +34,9 @@ class CompiledEngine(Engine):
             raise ArtifactError(f"cannot load {library_path}: {error}") from error
         library.model_num_feature.restype = ctypes.c_int32
         library.model_num_output.restype = ctypes.c_int32
+        library.model_layout_is_arrays.restype = ctypes.c_int32
+        library.model_set_threads.restype = None
+        library.model_set_threads.argtypes = [ctypes.c_int32, ctypes.c_int64]
         library.predict_batch.restype = ctypes.c_int64
         library.predict_batch.argtypes = [
             ctypes.c_void_p, ctypes.c_int64, ctypes.c_int32, ctypes.c_void_p,
@@ -78,6 +82,10 @@ class CompiledEngine(Engine):
                 f"{library_path} gives {compiled_outputs} outputs per row but the model gives "
                 f"{num_outputs}: rebuild the library from the current model"
             )
+        # A batch of at least 2 * min_rows_per_thread rows is split across `threads`.
+        library.model_set_threads(threads, min_rows_per_thread)
+        self._layout = "arrays" if library.model_layout_is_arrays() else "ifelse"
+        self._threads = threads
         self._predict = library.predict_batch
         self._parse = library.parse_instances
         self._parse_tensor = library.parse_tensor_data
@@ -148,4 +156,4 @@ class CompiledEngine(Engine):
         return ctypes.string_at(buffer, written).decode("ascii")
 
     def versions(self) -> dict[str, str]:
-        return {"engine": "tl2cgen-c"}
+        return {"engine": "tl2cgen-c", "layout": self._layout, "threads": str(self._threads)}
