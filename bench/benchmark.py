@@ -25,8 +25,6 @@ from typing import Any
 
 from awslambdaric.lambda_runtime_marshaller import LambdaMarshaller
 
-from bench.big_models import big_models
-from bench.big_models import table as big_model_table
 from bench.cold_start import cold_starts
 from bench.payloads import cycled, direct_payload, full_precision, url_event
 from bench.summary import spread
@@ -311,13 +309,18 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_large:
         report["large_model"] = large_model(args.rounds, log)
     if not args.skip_big:
+        from bench.big_models import big_models  # xgboost and scikit-learn: not for --help
+
         report["big_models"] = big_models(STATE / "big", args.rounds, log)
         log("direct invokes of the 200-tree regression model")
         report["regression_200_direct"] = regression_direct(args.rounds)
     report["crossover"] = crossover_note(report)
     print(table(report))
-    for name, part in report.get("big_models", {}).items():
-        print(big_model_table(name, part))
+    if "big_models" in report:
+        from bench.big_models import table as big_model_table
+
+        for name, part in report["big_models"].items():
+            print(big_model_table(name, part))
     if "regression_200_direct" in report:
         print(direct_note(report["regression_200_direct"]))
     print(f"xgboost vs compiled: {report['crossover']}")
