@@ -25,7 +25,7 @@ help:
 	@echo "make bench-protocols  a 10k-row request per protocol, beside our own instances"
 	@echo "make start-url  serve each function's Function URL on 127.0.0.1 (ports from URL_PORT=3101)"
 	@echo "make compare ARGS='--endpoint-url http://127.0.0.1:3001'  run the compare tool"
-	@echo "make fuzz    fuzz every C entry point and lambda_handler (FUZZ_SECONDS each, needs clang)"
+	@echo "make fuzz    fuzz every C entry point, lambda_handler and the model importer (FUZZ_SECONDS each, needs clang)"
 	@echo "make sam-e2e (root) sam build, sam local and the compare tool on a private Docker engine"
 
 $(VENV)/.installed: requirements/*.txt pyproject.toml
@@ -140,7 +140,8 @@ bench: venv lib $(VENV)/.bench-installed
 bench-protocols: venv lib
 	$(PY) -m bench.protocols
 
-# libFuzzer + ASan + UBSan on the C reader, predictor and writer; atheris on lambda_handler.
+# libFuzzer + ASan + UBSan on the C reader, predictor and writer; atheris on lambda_handler
+# and on the importer's model checks (fuzz/regressions/import/ is replayed first).
 FUZZ_SECONDS ?= 60
 .PHONY: fuzz fuzz-toolchain
 # Before anything is installed (also under `make -n`): clang and its libFuzzer runtime.

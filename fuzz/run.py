@@ -3,12 +3,14 @@
     .venv/bin/python -m fuzz.run --seconds 60            # what `make fuzz` and CI run
     .venv/bin/python -m fuzz.run --seconds 600 writer    # one target, longer
 
-C targets (reader, predictor, writer: every entry point the function calls through ctypes;
-arrays: the predictor on a model in the arrays layout with categorical splits, built by
+C targets (reader, tensor, predictor, writer: every entry point the function calls through
+ctypes; arrays: the predictor on a model in the arrays layout with categorical splits, built by
 fuzz/arrays_model.py, so predict_arrays.c's walker is fuzzed too) are built with clang's
 libFuzzer, AddressSanitizer and UndefinedBehaviorSanitizer; the handler target runs
-lambda_handler under atheris. All start from a corpus seeded with events/ and keep what
-they find in fuzz/build/corpus/, so later runs start further on.
+lambda_handler under atheris, the import target the importer's model checks and XGBoost's load
+(fuzz/import_fuzz.py). They start from a corpus seeded with events/ (import: a small real
+model as JSON and UBJSON) and keep what they find in fuzz/build/corpus/, so later runs start
+further on.
 A crashing input is kept in fuzz/build/findings/ (reproduce: `<binary> <file>`); once fixed,
 it belongs in fuzz/regressions/<target>/, which every run replays before fuzzing.
 """
@@ -16,6 +18,7 @@ it belongs in fuzz/regressions/<target>/, which every run replays before fuzzing
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -32,7 +35,8 @@ BUILD = FUZZ / "build"
 MODEL_C = ROOT / "app" / "model" / "c"
 NATIVE = ROOT / "app" / "native"
 C_TARGETS = ("reader", "tensor", "predictor", "writer", "arrays")
-TARGETS = (*C_TARGETS, "handler")
+ATHERIS_TARGETS = {"handler": "fuzz.handler_fuzz", "import": "fuzz.import_fuzz"}
+TARGETS = (*C_TARGETS, *ATHERIS_TARGETS)
 SANITIZE = ["-fsanitize=fuzzer,address,undefined", "-fno-sanitize-recover=all"]
 DONE = re.compile(r"Done (\d+) runs in (\d+) second")
 INSTALL = "install Debian's clang and libclang-rt-dev"
@@ -76,6 +80,14 @@ def seed(target: str) -> Path:
     """The target's corpus, seeded from events/ (bodies of HTTP events included)."""
     corpus = BUILD / "corpus" / target
     corpus.mkdir(parents=True, exist_ok=True)
+    if target == "import":
+        from fuzz.import_cases import base_document, ubjson
+
+        document = base_document()
+        (corpus / "seed-model.json").write_text(json.dumps(document))
+        (corpus / "seed-model.ubj").write_bytes(ubjson(document))
+        (corpus / "seed-edits").write_bytes(b"\x00" + bytes(range(64)))
+        return corpus
     for event in sorted((ROOT / "events").rglob("*.json")):
         data = event.read_bytes()
         if target == "handler":  # first byte: 0 direct invoke, 1 text body
@@ -87,8 +99,8 @@ def seed(target: str) -> Path:
 
 
 def command(target: str, clang: str) -> list[str]:
-    if target == "handler":
-        return [sys.executable, "-m", "fuzz.handler_fuzz"]
+    if target in ATHERIS_TARGETS:
+        return [sys.executable, "-m", ATHERIS_TARGETS[target]]
     return [str(build(target, clang))]
 
 

@@ -5,10 +5,14 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
+import xgboost as xgb
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from import_errors import ImportRefused
+from model_document import decode_model, scan_json
 from model_file import ModelFileError, sniff_format
 from parity_file import SampleError, read_sample
 
@@ -60,3 +64,47 @@ def test_a_sample_that_is_not_text_is_refused(tmp_path: Path) -> None:
     path.write_bytes(b"\xff\xfe\x00binary")
     with pytest.raises(SampleError, match="UTF-8"):
         read_sample(path, NAMES)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.binary(max_size=200),
+                 st.builds(lambda body: b"{" + body, st.binary(max_size=200)),
+                 st.builds(lambda body: b'{"learner":' + body, st.binary(max_size=200))))
+def test_any_bytes_decode_to_a_document_or_one_refusal(raw: bytes) -> None:
+    try:
+        file_format, document = decode_model(raw)
+    except (ImportRefused, ModelFileError) as error:
+        assert "\n" not in str(error)
+    else:
+        assert file_format in ("json", "ubjson") and isinstance(document, dict)
+
+
+@pytest.mark.parametrize("raw,expected", [
+    (b'{"a": "x\\"[[[["}', {"a": 'x"[[[['}),
+    (b'{"a": "x\\\\", "b": [1]}', {"a": "x\\", "b": [1]}),
+])
+def test_brackets_and_escaped_quotes_inside_strings_do_not_count_as_nesting(
+        raw: bytes, expected: dict[str, object]) -> None:
+    scan_json(raw, max_nesting=2)
+    assert decode_model(raw)[1] == expected
+
+
+def test_xgboosts_own_ubjson_decodes_to_the_same_document_as_its_json() -> None:
+    booster = xgb.train({"objective": "multi:softprob", "num_class": 3, "nthread": 1},
+                        xgb.DMatrix(np.arange(60.0).reshape(20, 3), label=np.arange(20) % 3), 2)
+    from_ubjson = decode_model(bytes(booster.save_raw("ubj")))[1]
+    from_json = decode_model(bytes(booster.save_raw("json")))[1]
+    assert float32_values(from_ubjson) == float32_values(from_json)
+
+
+def float32_values(value: object) -> object:
+    """The document with typed arrays as lists and every float as the float32 XGBoost holds."""
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if isinstance(value, dict):
+        return {key: float32_values(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [float32_values(item) for item in value]
+    if isinstance(value, float):
+        return float(np.float32(value))
+    return value

@@ -9,23 +9,28 @@ that the image build checks every compiled library against.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from import_limits import MAX_PARITY_CELLS, Limits, add_limit_arguments, limits_from
 from layouts import LAYOUTS
-from objectives import BINARY, MULTICLASS, UnsupportedObjective
+from objectives import BINARY, MULTICLASS
 
-# XGBoost, numpy and TL2cgen take seconds to import: main() imports them once the arguments
-# are read, so --help and a bad option answer at once.
+# XGBoost, numpy and TL2cgen take seconds to import: the functions below import them once the
+# arguments are read, so --help and a bad option answer at once.
 if TYPE_CHECKING:
+    import numpy as np
+
     from artifacts import ModelDescription
+    from model_checks import ModelSummary
     from model_file import ModelInfo
 
 DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "app" / "model"
-_BAD_NAME = re.compile(r'[,"\r\n\[\]<]')
+_BAD_NAME = re.compile(r'[,"\[\]<\x00-\x1f\x7f]')
 
 
 class OptionError(ValueError):
@@ -47,8 +52,8 @@ def names_from(option: str | None, what: str) -> list[str] | None:
         names = [name.strip() for name in option.split(",")]
     bad = [name for name in names if not name or _BAD_NAME.search(name)]
     if bad or len(set(names)) != len(names):
-        raise OptionError(f"{what} must be unique, non-empty and free of , \" [ ] < and line "
-                           f"breaks; got {names[:10]}")
+        raise OptionError(f"{what} must be unique, non-empty and free of , \" [ ] < and "
+                           f"control characters (NUL, line breaks); got {names[:10]}")
     return names
 
 
@@ -95,6 +100,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="compiled layout (default: the faster of both, measured here)")
     parser.add_argument("--output-dir", type=Path, default=DEFAULT_OUTPUT,
                         help="where to write the artifacts (default: app/model)")
+    add_limit_arguments(parser)
     return parser.parse_args(argv)
 
 
@@ -120,31 +126,79 @@ def describe(info: ModelInfo, args: argparse.Namespace) -> ModelDescription:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    from artifacts import sha256_of, write_artifacts
-    from model_file import ModelFileError, load_model
-    from parity_file import SampleError, read_sample
-    from split_rows import split_rows
+    from import_errors import error_line, exit_status
 
     try:
-        info = load_model(args.model)
-        digest = sha256_of(args.model)
-        description = describe(info, args)
-        rows = (read_sample(args.sample, description.feature_names) if args.sample
-                else split_rows(info.trees, info.num_feature))
-    except (ModelFileError, UnsupportedObjective, OptionError, SampleError, OSError) as error:
-        print(f"import_model: {error}", file=sys.stderr)
-        return 2
+        return import_model(args)
+    except Exception as error:  # every failure: one line, a stable status, nothing written
+        print(error_line(error, (OptionError,)), file=sys.stderr)
+        return exit_status(error, (OptionError,))
+
+
+def checked_model(args: argparse.Namespace,
+                  limits: Limits) -> tuple[ModelInfo, ModelSummary, str]:
+    """The loaded model, checked before XGBoost parses the file and again as XGBoost read it;
+    its summary and the file's SHA-256."""
+    from model_checks import check_model
+    from model_document import decode_json, decode_model, read_model_bytes
+    from model_file import load_model
+
+    raw = read_model_bytes(args.model, limits)
+    check_model(decode_model(raw)[1], limits)
+    info = load_model(args.model)
+    summary = check_model(decode_json(bytes(info.booster.save_raw("json"))), limits)
+    return info, summary, hashlib.sha256(raw).hexdigest()
+
+
+def parity_rows(args: argparse.Namespace, info: ModelInfo, names: list[str],
+                limits: Limits) -> np.ndarray:
+    from import_errors import OverLimit
+    from parity_file import read_sample
+    from split_rows import split_rows
+
+    if args.sample is None:
+        return split_rows(info.trees, info.num_feature)
+    if args.sample.is_file() and args.sample.stat().st_size > limits.max_file_bytes:
+        raise OverLimit(f"the sample file is over {limits.max_file_mb} MiB (the --max-file-mb "
+                        "cap)")
+    rows = read_sample(args.sample, names)
+    if rows.size > MAX_PARITY_CELLS:
+        raise OverLimit(f"the sample has {rows.size:,} values (limit {MAX_PARITY_CELLS:,}, "
+                        "fixed): give fewer rows")
+    return rows
+
+
+def import_model(args: argparse.Namespace) -> int:
+    from artifacts import write_artifacts
+    from build_gate import run_gate
+    from staged_output import replace_directory, staging_beside
+
+    limits = limits_from(args)
+    info, summary, digest = checked_model(args, limits)
+    description = describe(info, args)
+    rows = parity_rows(args, info, description.feature_names, limits)
     booster = info.booster
+    dropped = booster.attributes()
+    booster.set_attr(**dict.fromkeys(dropped))  # not served: user attributes of any size
     booster.feature_names = description.feature_names
     extra = {"imported_from": {"file": args.model.name, "format": info.file_format,
                                "sha256": digest}}
-    written = write_artifacts(args.output_dir, booster, description, rows, extra, args.layout)
+    with staging_beside(args.output_dir) as work:
+        written = write_artifacts(work / "model", booster, description, rows, extra,
+                                  args.layout)
+        gate = run_gate(work / "model", work / "build", lambda line: print(line, file=sys.stderr))
+        replace_directory(work / "model", args.output_dir)
     print(f"imported {args.model.name} ({info.file_format}): objective {info.objective}, "
           f"{description.spec.kind}, {info.num_feature} features "
-          f"({description.feature_names_source} names), {len(info.trees)} trees")
+          f"({description.feature_names_source} names), {len(info.trees)} trees, "
+          f"{summary.num_nodes} nodes, depth {summary.max_depth}")
     print(f"parity rows {written.parity_rows} ({description.parity_source})")
+    print(f"gate: {gate}")
+    if dropped:
+        print(f"attributes not served: {', '.join(sorted(dropped))[:200]}")
     print(f"model version {written.model_version}  sha256 {written.model_sha256}")
-    print(f"wrote {', '.join(str(p) for p in written.paths)}")
+    paths = [args.output_dir / path.relative_to(work / "model") for path in written.paths]
+    print(f"wrote {', '.join(str(path) for path in paths)}")
     return 0
 
 

@@ -43,6 +43,10 @@ class LayoutChoiceError(RuntimeError):
     """No layout could be built and pass the parity gate; the message says why."""
 
 
+class LayoutUnavailable(LayoutChoiceError):
+    """The layout asked for (LAYOUT= / --layout) cannot serve this model."""
+
+
 @dataclass
 class LayoutChoice:
     layout: str
@@ -70,7 +74,7 @@ def choose_layout(sources: CSources, parity_path: Path, parity_x: np.ndarray,
     skipped = dict(sources.refused)
     if requested is not None:
         if requested not in sources.files:
-            raise LayoutChoiceError(f"layout {requested!r} is not available for this model: "
+            raise LayoutUnavailable(f"layout {requested!r} is not available for this model: "
                                     f"{skipped.get(requested, 'unknown layout')}")
         candidates = [requested]
     elif "arrays" in candidates and sources.num_nodes > ifelse_max_nodes:

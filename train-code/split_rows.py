@@ -16,6 +16,9 @@ from typing import Any
 
 import numpy as np
 
+from import_errors import OverLimit
+from import_limits import MAX_PARITY_CELLS
+
 RECENT_ROWS = 32
 # A row's state per feature: (low, high) meaning low <= value < high, or None for NaN.
 Interval = tuple[float, float]
@@ -32,7 +35,9 @@ def split_targets(tree: dict[str, Any]) -> Iterator[list[Requirement]]:
     left, right = tree["left_children"], tree["right_children"]
     feature, threshold = tree["split_indices"], tree["split_conditions"]
     stack: list[tuple[int, list[Requirement]]] = [(0, [])]
-    while stack:
+    for _ in range(len(left) + 1):  # model_checks refuses cycles; never loop on one anyway
+        if not stack:
+            return
         node, path = stack.pop()
         if left[node] == -1:
             continue
@@ -43,6 +48,7 @@ def split_targets(tree: dict[str, Any]) -> Iterator[list[Requirement]]:
         yield [*path, (f, None)]
         stack.append((left[node], [*path, go_left]))
         stack.append((right[node], [*path, go_right]))
+    raise ValueError("a tree visits more nodes than it has: not a tree")
 
 
 def _fits(row: dict[int, Interval | None],
@@ -89,6 +95,7 @@ def split_rows(trees: list[dict[str, Any]], num_feature: int, seed: int = 0) -> 
                 # None: missing at a node whose path already tested the same feature.
                 if merged is not None:
                     rows.append(merged)
+                    _check_cells(len(rows) + 1, num_feature)
     rows.append({f: None for f in range(num_feature)})  # every feature missing
     fill = _filler(trees, num_feature, len(rows), seed)
     out = fill.copy()
@@ -96,6 +103,12 @@ def split_rows(trees: list[dict[str, Any]], num_feature: int, seed: int = 0) -> 
         for f, state in row.items():
             out[r, f] = _value(state)
     return out
+
+
+def _check_cells(n_rows: int, num_feature: int) -> None:
+    if n_rows * num_feature > MAX_PARITY_CELLS:
+        raise OverLimit(f"the generated parity rows would hold over {MAX_PARITY_CELLS:,} values "
+                        f"({num_feature:,} features): give a SAMPLE of rows instead")
 
 
 def _filler(trees: list[dict[str, Any]], num_feature: int, n_rows: int, seed: int) -> np.ndarray:
