@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import socket
 from urllib.parse import urlsplit
 
 from botocore.exceptions import (
@@ -64,7 +63,7 @@ def explain(error: BaseException, endpoint_url: str | None = None) -> UserError 
     if isinstance(error, (EndpointConnectionError, ConnectTimeoutError, ConnectionClosedError)):
         where = endpoint_url or getattr(error, "kwargs", {}).get("endpoint_url", "AWS")
         return UserError("endpoint_unreachable", f"cannot reach {where}: "
-                         + _reach_advice(endpoint_url), EXIT_UNAVAILABLE)
+                         + reach_advice(endpoint_url), EXIT_UNAVAILABLE)
     if isinstance(error, ClientError):
         return _client_error(error)
     return None
@@ -92,27 +91,11 @@ def _client_error(error: ClientError) -> UserError | None:
     return None
 
 
-def _reach_advice(endpoint_url: str | None) -> str:
+def reach_advice(endpoint_url: str | None) -> str:
     if endpoint_url:
         return ("nothing answers there; start the local runtime (`make start-lambda`, port "
                 "3001) or `sam local start-lambda`, or correct --endpoint-url")
     return "check the network and --region"
-
-
-def check_reachable(endpoint_url: str, timeout: float = 2.0) -> None:
-    """Fail in seconds, not after botocore's retries, when nothing listens at the endpoint."""
-    parts = urlsplit(endpoint_url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UserError("bad_endpoint", f"--endpoint-url {endpoint_url!r} is not an http(s) "
-                        "URL, e.g. http://127.0.0.1:3001", EXIT_USAGE)
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    try:
-        with socket.create_connection((parts.hostname, port), timeout=timeout):
-            pass
-    except OSError as error:
-        reason = error.strerror or str(error)
-        raise UserError("endpoint_unreachable", f"cannot reach {endpoint_url} ({reason}): "
-                        + _reach_advice(endpoint_url), EXIT_UNAVAILABLE) from None
 
 
 def is_loopback(endpoint_url: str | None) -> bool:

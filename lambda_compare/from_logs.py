@@ -17,6 +17,7 @@ from botocore.exceptions import ClientError
 
 from .errors import DENIED_CODES, EXIT_NOT_FOUND, NOT_FOUND_CODES, UserError
 from .log_reader import Reading, Window, log_sources, parse_window, read_reports
+from .options import Options
 from .pricing import Prices
 from .provenance import verdict_blocker
 from .report import results_document
@@ -26,8 +27,6 @@ from .targets import Target
 from .verdicts import compare_architectures, recommend
 
 if TYPE_CHECKING:
-    import argparse
-
     from mypy_boto3_lambda import LambdaClient
 
 SECONDS_PER_MONTH = 30 * 24 * 3600
@@ -54,14 +53,14 @@ class LogAnalysis:
         return [s for reading in self.readings for s in reading.samples]
 
 
-def analyse_logs(args: argparse.Namespace, lambda_client: LambdaClient | None,
+def analyse_logs(options: Options, lambda_client: LambdaClient | None,
                  logs_client: Any, targets: list[Target], region: str,
                  notes: list[str]) -> LogAnalysis:
-    window = parse_window(args.since, args.start, args.end)
-    sources = log_sources(lambda_client, targets, {"arm64": args.log_group_arm64,
-                                                   "x86_64": args.log_group_x86_64}, notes)
-    readings = [_read(logs_client, source, window, args.max_events) for source in sources]
-    prices = Prices.load(region, args.prices)
+    window = parse_window(options.since, options.start, options.end)
+    sources = log_sources(lambda_client, targets, {"arm64": options.log_group_arm64,
+                                                   "x86_64": options.log_group_x86_64}, notes)
+    readings = [_read(logs_client, source, window, options.max_events) for source in sources]
+    prices = Prices.load(region, options.prices)
     groups: list[Group] = []
     volumes: dict[str, tuple[int, float]] = {}
     for reading in readings:
@@ -69,7 +68,7 @@ def analyse_logs(args: argparse.Namespace, lambda_client: LambdaClient | None,
         seconds = _span_seconds(reading, window)
         monthly = len(reading.samples) / seconds * SECONDS_PER_MONTH if seconds else 0.0
         volumes[arch] = (len(reading.samples), monthly)
-        groups += summarize_groups(reading.samples, prices, args.cold_start_rate,
+        groups += summarize_groups(reading.samples, prices, options.cold_start_rate,
                                    max(monthly, 1.0))
     functions = _functions(readings)
     no_verdict = verdict_blocker(functions, None)
@@ -83,17 +82,17 @@ def analyse_logs(args: argparse.Namespace, lambda_client: LambdaClient | None,
                   "window": {"start": window.start.isoformat(), "end": window.end.isoformat()},
                   "log_groups": {r.source.target.architecture: r.source.log_group
                                  for r in readings},
-                  "max_events": args.max_events, "rows_per_invocation":
+                  "max_events": options.max_events, "rows_per_invocation":
                   sum(rows) / len(rows) if rows else 1, "payload": "observed traffic",
-                  "cold_start_rate": args.cold_start_rate, "min_effect": args.min_effect,
+                  "cold_start_rate": options.cold_start_rate, "min_effect": options.min_effect,
                   "monthly_invocations": total_monthly},
         provenance={"functions": functions, "warnings": [
             "not checked like for like: --from-logs reads logs only, so the functions' "
             "configuration, code and model were not compared"], "local": any(
                 "local runtime" in host for r in readings for host in r.hosts),
             "no_verdict_reason": no_verdict, "architecture_verdict": no_verdict is None},
-        groups=groups, comparison=compare_architectures(groups, args.min_effect, no_verdict),
-        recommendation=recommend(groups, prices, max(total_monthly, 1.0), args.min_effect,
+        groups=groups, comparison=compare_architectures(groups, options.min_effect, no_verdict),
+        recommendation=recommend(groups, prices, max(total_monthly, 1.0), options.min_effect,
                                  no_verdict),
         consistency=Consistency(0, 0, 0.0, 0), samples=samples, prices=prices,
         timing_note=None, partial=any(r.truncated for r in readings), notes=notes)
