@@ -28,14 +28,12 @@ from awslambdaric.lambda_runtime_marshaller import LambdaMarshaller
 from bench.cold_start import cold_starts
 from bench.payloads import cycled, direct_payload, full_precision, url_event
 from bench.summary import spread
-from lambda_compare.samples import dataset_rows
+from devkit.model import parity_requests
+from devkit.paths import MODEL_DIR, ROOT, host_library
 from local_lambda.inprocess import load_handler_module
 
-ROOT = Path(__file__).resolve().parent.parent
-
-MODEL_DIR = ROOT / "app" / "model"
 # What `make lib` builds for this machine from MODEL_DIR, parity-checked.
-HOST_LIBRARY = ROOT / "app" / "native" / "build" / platform.machine() / "libmodel.so"
+HOST_LIBRARY = host_library()
 STATE = ROOT / ".bench"
 VARIANTS = ("naive", "xgboost", "compiled")
 BATCHES = (1, 100, 10_000)
@@ -167,7 +165,7 @@ def large_model(count: int, log: Callable[[str], None]) -> dict[str, Any]:
     subprocess.run(["make", "-s", "-C", str(ROOT / "app" / "native"), "check", f"OUT={out}",
                     f"MODEL_DIR={model_dir}"], check=True, capture_output=True)
     handlers = load_variants(model_dir, out / "libmodel.so", "1000")
-    rows = dataset_rows(model_dir / "parity.csv")  # the demo's rows, whatever model is served
+    rows = parity_requests(model_dir)  # the demo's rows, whatever model is served
     single = {"features": rows[0]}
     return {"warm_single": warm_single(handlers, single, count),
             "batch": batch_throughput(handlers, rows, count)}
@@ -177,7 +175,7 @@ def regression_direct(count: int) -> dict[str, Any]:
     """The 200-tree regression model (big_models.py built it) through the handlers."""
     base = STATE / "big" / "regression-200" / "chosen"
     handlers = load_variants(base / "model", base / "lib" / "libmodel.so", "reg200")
-    return direct_path(handlers, dataset_rows(base / "model" / "parity.csv"), count)
+    return direct_path(handlers, parity_requests(base / "model"), count)
 
 
 def direct_note(direct: dict[str, Any]) -> str:
@@ -289,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     def log(text: str) -> None:
         print(f"[bench] {text}", file=sys.stderr, flush=True)
 
-    rows = dataset_rows(MODEL_DIR / "parity.csv")
+    rows = parity_requests()
     if not HOST_LIBRARY.is_file():
         parser.error(f"no model library at {HOST_LIBRARY.relative_to(ROOT)}: run `make lib` "
                      "(it builds the served model's and checks it against the parity file)")

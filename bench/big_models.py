@@ -29,7 +29,8 @@ import numpy as np
 import xgboost as xgb
 from sklearn.datasets import load_diabetes, load_digits
 
-ROOT = Path(__file__).resolve().parent.parent
+from devkit.paths import ROOT
+
 ROWS = 10_000
 Predict = Callable[[np.ndarray], Any]
 

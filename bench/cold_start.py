@@ -17,6 +17,7 @@ from typing import Any
 
 from bench.payloads import cycled, url_event
 from bench.summary import spread
+from devkit.answers import error_answer
 from local_lambda.functions import load_functions
 from local_lambda.image import LocalImage, build_image, image_name
 from local_lambda.worker import Outcome, Worker
@@ -24,24 +25,6 @@ from local_lambda.worker import Outcome, Worker
 FUNCTIONS = {"naive": "NaiveFunction", "xgboost": "XGBoostEngineFunction",
              "compiled": "CompiledEngineFunction", "hello": "HelloWorldFunction"}
 WARM_CALLS = 20
-
-
-def error_answer(payload: bytes) -> str | None:
-    """What is wrong with an answer: not JSON, an HTTP error, or the app's error document."""
-    try:
-        document = json.loads(payload)
-    except ValueError:
-        return "not JSON"
-    if isinstance(document, dict) and "statusCode" in document:
-        if document["statusCode"] != 200:
-            return f"HTTP {document['statusCode']}"
-        try:
-            document = json.loads(document.get("body") or "null")
-        except (TypeError, ValueError):
-            return "an HTTP body that is not JSON"
-    if isinstance(document, dict) and "error" in document:
-        return "an error document"
-    return None
 
 
 def answered(outcome: Outcome, variant: str) -> Outcome:

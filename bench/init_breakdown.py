@@ -16,14 +16,11 @@ import argparse
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 from bench.summary import spread
+from devkit.paths import ROOT
 from local_lambda.functions import load_functions
 from local_lambda.image import LocalImage, build_image, image_name
-
-ROOT = Path(__file__).resolve().parent.parent
-
 
 PHASES = """
 import sys, time

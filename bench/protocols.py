@@ -19,10 +19,11 @@ import struct
 import sys
 from typing import Any
 
-from bench.benchmark import HOST_LIBRARY, MODEL_DIR, ROOT, Quiet, timed
+from bench.benchmark import HOST_LIBRARY, Quiet, timed
 from bench.payloads import cycled, full_precision, url_event
 from bench.summary import spread
-from lambda_compare.samples import dataset_rows
+from devkit.model import parity_requests
+from devkit.paths import MODEL_DIR, ROOT
 from local_lambda.inprocess import load_handler_module
 
 ROWS = 10_000
@@ -81,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         sys.stdout = saved
     module.LOG._stream = Quiet()
-    rows = dataset_rows(MODEL_DIR / "parity.csv")
+    rows = parity_requests()
     model = module.PREDICTOR.bundle.model_version
     print(f"{ROWS}-row Function URL events, compiled engine, in-process (local, client-timed);"
           f" median ms per request [min-max over {args.rounds} rounds], ratio to instances")

@@ -23,14 +23,15 @@ import threading
 import time
 from pathlib import Path
 
-from bench.cold_start import error_answer
 from bench.payloads import direct_payload, full_precision
-from lambda_compare.samples import dataset_rows
+from devkit.answers import error_answer
+from devkit.model import parity_requests
+from devkit.paths import ROOT
+from devkit.ports import free_port
 from local_lambda.functions import load_functions
 from local_lambda.image import LocalImage, build_image, image_name
-from local_lambda.worker import INIT_REPORT, free_port, rie_binary
+from local_lambda.worker import INIT_REPORT, rie_binary
 
-ROOT = Path(__file__).resolve().parent.parent
 BENCH = Path(__file__).resolve().parent
 
 RUNTIMES = ("awslambdaric", "loop/http.client", "loop/socket")
@@ -122,7 +123,7 @@ def images() -> dict[str, LocalImage]:
 
 def study(rounds: int, batch_calls: int) -> dict[str, dict[str, list[float]]]:
     built = images()
-    rows = dataset_rows(ROOT / "app" / "model" / "parity.csv")
+    rows = parity_requests()
     batch = direct_payload(full_precision(rows, 10_000))
     single = json.dumps({"features": rows[0]}).encode()  # the served model's first parity row
     samples: dict[str, dict[str, list[float]]] = {}

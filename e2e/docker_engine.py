@@ -16,7 +16,7 @@ from pathlib import Path
 
 import docker
 
-from local_lambda.launcher import stop
+from devkit.processes import stop
 
 BINFMT = Path("/proc/sys/fs/binfmt_misc")
 Log = Callable[[str], None]

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from local_lambda.worker import free_port
+from devkit.ports import free_port
 
 RIE_IN_CONTAINER = "/var/rapid/aws-lambda-rie"
 RIE_PORT = "8080/tcp"

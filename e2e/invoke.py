@@ -3,15 +3,13 @@ and invoked over plain HTTP; the dummy credentials every local endpoint is calle
 
 from __future__ import annotations
 
-import socket
-import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 import docker
 
-from local_lambda.worker import free_port
+from devkit.ports import free_port, wait_for_port
 
 from .docker_proxy import emulator_entrypoint
 
@@ -19,18 +17,6 @@ INVOKE_PATH = "/2015-03-31/functions/function/invocations"
 RIE = "/usr/local/bin/aws-lambda-rie"
 # Local endpoints check no signature; the run sets these only in its own environment.
 DUMMY_KEY, DUMMY_SECRET, REGION = "local", "local", "us-east-1"
-
-
-def wait_for_port(port: int, seconds: float, alive: Callable[[], bool] = lambda: True) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if not alive():
-            raise RuntimeError(f"the server for 127.0.0.1:{port} exited before listening")
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {seconds:.0f} s")
 
 
 @contextmanager

@@ -17,13 +17,14 @@ from pathlib import Path
 
 import docker
 
-from tools.demo import sample_event
+from devkit.model import sample_event
+from devkit.paths import ROOT
 
 from .base_image import REAL_IMAGE, BaseImages, base_images
 from .docker_engine import arm64_emulation, docker_engine
 from .docker_proxy import DockerProxy
 from .invoke import DUMMY_KEY, DUMMY_SECRET, REGION
-from .steps import ROOT, STEPS, Run, events_to_compare, gather_local_answers, say
+from .steps import STEPS, Run, events_to_compare, gather_local_answers, say
 
 
 def harness_environment(proxy_socket: Path, state: Path) -> dict[str, str]:

@@ -17,20 +17,20 @@ from pathlib import Path
 
 import docker
 
-from lambda_compare.targets import ARM64, FUNCTION_IDS, X86_64
+from devkit.functions import ARM64_FUNCTION, X86_64_FUNCTION
+from devkit.paths import EVENTS_DIR, ROOT, TEMPLATE
+from devkit.ports import free_port, wait_for_port
+from devkit.processes import stop
 from local_lambda.functions import load_functions
-from local_lambda.launcher import local_runtime, stop
-from local_lambda.worker import free_port
+from local_lambda.launcher import local_runtime
 
 from .answers import Verdict, compare, table
 from .base_image import ARCHES, BaseImages
 from .docker_engine import engine_cli
-from .invoke import invoke_url, running_image, wait_for_port
+from .invoke import invoke_url, running_image
 
-ROOT = Path(__file__).resolve().parent.parent
-TEMPLATE = ROOT / "template.yaml"
-FUNCTIONS = {FUNCTION_IDS[ARM64]: ARCHES[0], FUNCTION_IDS[X86_64]: ARCHES[1]}
-SHIPPED_EVENTS = sorted(ROOT.glob("events/*.json")) + sorted(ROOT.glob("events/bad/*.json"))
+FUNCTIONS = {ARM64_FUNCTION: ARCHES[0], X86_64_FUNCTION: ARCHES[1]}
+SHIPPED_EVENTS = sorted(EVENTS_DIR.glob("*.json")) + sorted(EVENTS_DIR.glob("bad/*.json"))
 # What app/native/parity_check prints when every row passes (the image build's parity gate).
 PARITY_LINE = re.compile(r"parity arch=(\S+) rows=\d+ .*max_(?:abs|rel)_diff=\S+ .* OK$")
 

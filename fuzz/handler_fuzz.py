@@ -15,14 +15,13 @@ import copy
 import json
 import os
 import sys
-from pathlib import Path
 from typing import Any
 
 import atheris
 
+from devkit.paths import EVENTS_DIR, MODEL_DIR, ROOT, host_library
 from local_lambda.inprocess import load_handler_module, put_task_root_on_path
 
-ROOT = Path(__file__).resolve().parent.parent
 put_task_root_on_path(ROOT / "app")
 
 with atheris.instrument_imports():
@@ -32,15 +31,15 @@ with atheris.instrument_imports():
 
 MAX_ERROR_BYTES = 4096
 CODES = errors.all_error_codes()
-URL_EVENT = json.loads((ROOT / "events" / "event-function-url.json").read_text())
+URL_EVENT = json.loads((EVENTS_DIR / "event-function-url.json").read_text())
 MODES = ("direct", "text", "base64", "v2", "csv")
 
 
 def handler_env() -> dict[str, str]:
     machine = os.uname().machine
     return {"INFERENCE_ENGINE": os.environ.get("INFERENCE_ENGINE", "compiled"),
-            "MODEL_DIR": str(ROOT / "app" / "model"),
-            "MODEL_LIBRARY": str(ROOT / "app" / "native" / "build" / machine / "libmodel.so"),
+            "MODEL_DIR": str(MODEL_DIR),
+            "MODEL_LIBRARY": str(host_library(machine)),
             "MAX_BATCH_ROWS": "50", "MAX_REQUEST_BYTES": "100000"}
 
 

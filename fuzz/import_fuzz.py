@@ -15,22 +15,22 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
 import atheris
 
-ROOT = Path(__file__).resolve().parent.parent
+from devkit.paths import ROOT
+
 sys.path.insert(0, str(ROOT / "train-code"))
 
 # The libraries first, uninstrumented (instrumenting numpy and XGBoost's Python takes
 # minutes and says nothing about the importer); then the importer's own modules.
-import numpy as np  # noqa: E402
-import tl2cgen  # noqa: E402, F401
-import treelite  # noqa: E402, F401
-import xgboost as xgb  # noqa: E402
+import numpy as np
+import tl2cgen  # noqa: F401
+import treelite  # noqa: F401
+import xgboost as xgb
 
-from fuzz.import_cases import base_document, ubjson  # noqa: E402
+from fuzz.import_cases import base_document, ubjson
 
 with atheris.instrument_imports():
     import import_errors

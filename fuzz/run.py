@@ -29,10 +29,11 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from devkit.paths import EVENTS_DIR, MODEL_DIR, ROOT
+
 FUZZ = ROOT / "fuzz"
 BUILD = FUZZ / "build"
-MODEL_C = ROOT / "app" / "model" / "c"
+MODEL_C = MODEL_DIR / "c"
 NATIVE = ROOT / "app" / "native"
 C_TARGETS = ("reader", "tensor", "predictor", "writer", "arrays")
 ATHERIS_TARGETS = {"handler": "fuzz.handler_fuzz", "import": "fuzz.import_fuzz"}
@@ -88,7 +89,7 @@ def seed(target: str) -> Path:
         (corpus / "seed-model.ubj").write_bytes(ubjson(document))
         (corpus / "seed-edits").write_bytes(b"\x00" + bytes(range(64)))
         return corpus
-    for event in sorted((ROOT / "events").rglob("*.json")):
+    for event in sorted(EVENTS_DIR.rglob("*.json")):
         data = event.read_bytes()
         if target == "handler":  # first byte: 0 direct invoke, 1 text body
             (corpus / f"seed-direct-{event.stem}").write_bytes(b"\x00" + data)

@@ -6,10 +6,7 @@ or Ctrl-C) stops the server, which stops every worker; then checks the port is f
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -17,9 +14,10 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from .worker import free_port
+from devkit.ports import free_port, wait_port_free
+from devkit.processes import stop
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
@@ -95,23 +93,3 @@ def local_runtime(template: Path, port: int | None = None, max_concurrency: int 
         for address in [port] if port else [int(u.rsplit(":", 1)[1].strip("/"))
                                             for u in runtime.urls.values()]:
             wait_port_free(address)
-
-
-def stop(process: subprocess.Popen[Any], grace: float = 10.0) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=grace)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-
-
-def wait_port_free(port: int, seconds: float = 5.0) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) != 0:
-                return
-        time.sleep(0.05)
-    raise RuntimeError(f"port {port} is still answering after the runtime stopped")

@@ -23,6 +23,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from devkit.ports import free_port
+from devkit.processes import descendants
+
 from .functions import DEFAULT_REGION, FunctionSpec
 from .image import LocalImage
 from .report import Report, crash_error, timeout_error
@@ -49,12 +52,6 @@ def rie_binary(architecture: str | None = None) -> Path:
         raise FileNotFoundError(f"the Runtime Interface Emulator is not at {path}; "
                                 "install aws-sam-cli (requirements/local-runtime.txt)")
     return path
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass(frozen=True)
@@ -280,25 +277,6 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
-
-
-def descendants(root: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
-        parent = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(parent, []).append(int(entry))
-    found, pending = [], list(children.get(root, []))
-    while pending:
-        pid = pending.pop()
-        found.append(pid)
-        pending.extend(children.get(pid, []))
-    return found
 
 
 def _last_float(pattern: re.Pattern[str], lines: list[str]) -> float | None:

@@ -20,7 +20,7 @@ from samcli.local.lambda_service.local_lambda_http_service import LocalLambdaHtt
 from samcli.local.lambdafn.exceptions import FunctionNotFound
 from werkzeug.serving import make_server
 
-from local_lambda.worker import free_port
+from devkit.ports import free_port
 
 
 class RuntimeRunner:

@@ -19,7 +19,7 @@ from lambda_compare.cli import main
 from lambda_compare.errors import UserError
 from lambda_compare.log_reader import parse_window
 from local_lambda.launcher import local_runtime
-from local_lambda.worker import free_port
+from devkit.ports import free_port
 
 moto_server = pytest.importorskip("moto.server", reason="moto[server] (requirements/dev.txt)")
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from helpers import APP_DIR, ROOT, X86_FUNCTION
 from local_lambda.launcher import local_runtime
-from local_lambda.worker import descendants
+from devkit.processes import descendants
 
 MISBEHAVING = ROOT / "tests" / "fixtures" / "misbehaving" / "template.yaml"
 

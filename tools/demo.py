@@ -9,17 +9,15 @@ the runtime cleanly whatever happens (error or Ctrl-C included).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Sequence
 from contextlib import ExitStack
 from pathlib import Path
 
+from devkit.model import sample_event
 from lambda_compare.cli import main as compare
-from lambda_compare.cli import serves_imported_model
 from lambda_compare.errors import EXIT_INTERRUPTED, EXIT_UNAVAILABLE
-from lambda_compare.parity_rows import read_parity_rows
 from lambda_compare.targets import ARM64, FUNCTION_IDS
 from local_lambda.launcher import LocalRuntime, local_runtime
 from tools.invoke import answering, print_invocation
@@ -27,23 +25,11 @@ from tools.invoke import answering, print_invocation
 ROOT = Path(__file__).resolve().parent.parent
 
 RESULTS = ROOT / "results"
-MODEL_DIR = ROOT / "app" / "model"
 
 
 def port_to_use() -> int | None:
     wanted = int(os.environ.get("PORT", "3001"))
     return None if answering(wanted) else wanted
-
-
-def sample_event() -> Path:
-    """The original sample's event for the demo model; for an imported one, its own rows."""
-    if not serves_imported_model():
-        return ROOT / "events" / "event.json"
-    event = RESULTS / "sample-event.json"
-    RESULTS.mkdir(exist_ok=True)
-    rows = read_parity_rows(MODEL_DIR / "parity.csv").rows[:2]
-    event.write_text(json.dumps({"instances": rows}) + "\n", encoding="utf-8")
-    return event
 
 
 def show_sample_event(runtime: LocalRuntime) -> None:

@@ -10,20 +10,14 @@ from __future__ import annotations
 import argparse
 import base64
 import json
-import socket
 import sys
 from pathlib import Path
 from typing import Any
 
-from lambda_compare.targets import ARM64, FUNCTION_IDS
+from devkit.functions import ARM64_FUNCTION
+from devkit.paths import SAMPLE_EVENT
+from devkit.ports import answering
 from local_lambda.__main__ import main as local_invoke
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def answering(port: int) -> bool:
-    with socket.socket() as probe:
-        return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
 def print_invocation(client: Any, function: str, event: Path) -> int:
@@ -43,9 +37,9 @@ def print_invocation(client: Any, function: str, event: Path) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("function", nargs="?", default=FUNCTION_IDS[ARM64],
+    parser.add_argument("function", nargs="?", default=ARM64_FUNCTION,
                         help="a function of template.yaml (default: the arm64 one)")
-    parser.add_argument("--event", type=Path, default=ROOT / "events" / "event.json",
+    parser.add_argument("--event", type=Path, default=SAMPLE_EVENT,
                         help="JSON event file to send (default: events/event.json)")
     parser.add_argument("--port", type=int, default=3001,
                         help="where a running `make start-lambda` answers (default: %(default)s)")

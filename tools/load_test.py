@@ -18,16 +18,14 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
+from devkit.functions import FUNCTION_IDS
+from devkit.model import parity_requests
+from devkit.paths import EVENTS_DIR, MODEL_DIR, TEMPLATE
 from lambda_compare.progress import Progress
-from lambda_compare.samples import dataset_rows
 from lambda_compare.stats import summarize
-from lambda_compare.targets import FUNCTION_IDS
 from local_lambda.launcher import local_runtime
-
-ROOT = Path(__file__).resolve().parent.parent
 
 FUNCTIONS = tuple(FUNCTION_IDS.values())
 TOLERANCE = 1e-6
@@ -58,9 +56,9 @@ def build_requests(count: int, bad_fraction: float, seed: int = 7) -> list[Reque
     import xgboost as xgb
 
     rng = random.Random(seed)
-    rows = dataset_rows(ROOT / "app" / "model" / "parity.csv")
-    booster = xgb.Booster(model_file=str(ROOT / "app" / "model" / "model.ubj"))
-    bad_events = [(p.stem, p.read_bytes()) for p in sorted((ROOT / "events" / "bad").glob("*.json"))
+    rows = parity_requests()
+    booster = xgb.Booster(model_file=str(MODEL_DIR / "model.ubj"))
+    bad_events = [(p.stem, p.read_bytes()) for p in sorted((EVENTS_DIR / "bad").glob("*.json"))
                   if "requestContext" not in p.read_text()]
     requests: list[Request] = []
     good_rows: list[list[list[float | None]]] = []
@@ -185,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
           file=sys.stderr, flush=True)
     requests = build_requests(args.invocations, args.bad_fraction)
     print("starting the local runtime (both functions)", file=sys.stderr, flush=True)
-    with local_runtime(ROOT / "template.yaml", max_concurrency=args.concurrency) as runtime:
+    with local_runtime(TEMPLATE, max_concurrency=args.concurrency) as runtime:
         tally, elapsed = run(runtime.client(max_attempts=1), requests, args.concurrency)
     print(report(tally, elapsed, args.invocations, args.concurrency))
     return 0 if tally.lost == tally.wrong == tally.mixed_up == 0 else 1
