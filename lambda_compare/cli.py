@@ -73,15 +73,16 @@ def main(argv: Sequence[str] | None = None, *, lambda_client: LambdaClient | Non
 def run(options: Options, lambda_client: LambdaClient | None,
         cloudformation: CloudFormationClient | None) -> int:
     """targets -> payload -> provenance -> measure -> summarise -> report -> write."""
-    # Which functions, and a replayed mix read and checked whole, before any AWS set-up.
+    # Which functions and what to send (a replayed mix read and checked whole), before any
+    # AWS set-up is needed (a stack's outputs need it).
     targets = None if options.stack_name else choose_targets(options, None)
     requests = replay_order(load_requests(options.payloads), options.shuffle, options.seed) \
         if options.payloads else []
+    payload = Payload(requests[0].body, requests[0].rows, None) if requests \
+        else choose_payload(options)
     if lambda_client is None:
         lambda_client, cloudformation = clients(options)
     targets = targets or choose_targets(options, cloudformation)
-    payload = Payload(requests[0].body, requests[0].rows, None) if requests \
-        else choose_payload(options)
     calls = BoundedCalls(options.invoke_timeout)
     calls.install(lambda_client)
     provenance = collect(lambda_client, targets, swept_memory=bool(options.memories),

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -17,19 +16,17 @@ from typing import Any, TypeVar
 
 import pytest
 
+from devkit.functions import ARM64_FUNCTION, X86_64_FUNCTION
+from devkit.paths import EVENTS_DIR, MODEL_DIR, ROOT, host_library
 from lambda_compare.parity_rows import read_parity_rows
-from lambda_compare.targets import ARM64, FUNCTION_IDS, X86_64
 from local_lambda.arm64 import TOOLS as DEBIAN_PACKAGES
 from local_lambda.inprocess import load_handler_module
 
-ROOT = Path(__file__).resolve().parent.parent
 APP_DIR = ROOT / "app"
-MODEL_DIR = APP_DIR / "model"
-EVENTS_DIR = ROOT / "events"
 BAD_EVENTS_DIR = EVENTS_DIR / "bad"
-HOST_LIBRARY = APP_DIR / "native" / "build" / platform.machine() / "libmodel.so"
+HOST_LIBRARY = host_library()
 ENGINES = ("compiled", "xgboost")
-ARM_FUNCTION, X86_FUNCTION = FUNCTION_IDS[ARM64], FUNCTION_IDS[X86_64]
+ARM_FUNCTION, X86_FUNCTION = ARM64_FUNCTION, X86_64_FUNCTION
 AARCH64_CC = "aarch64-linux-gnu-gcc"
 QEMU = "qemu-aarch64-static"
 # CI installs the tools a fresh machine lacks (.ci/run) and must not skip for want of one,

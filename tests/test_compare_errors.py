@@ -10,12 +10,12 @@ import pytest
 from botocore.exceptions import NoRegionError
 from botocore.stub import Stubber
 
+from devkit.ports import free_port
 from helpers import ARM_FUNCTION, ROOT
 from lambda_compare.cli import main
 from local_lambda import arm64
 from local_lambda.__main__ import main as local_lambda_main
 from local_lambda.launcher import local_runtime
-from devkit.ports import free_port
 
 TARGETS = ["--arm64", "arm-fn", "--x86-64", "x86-fn"]
 # The exit codes the README documents.

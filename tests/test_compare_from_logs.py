@@ -14,12 +14,12 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
+from devkit.ports import free_port
 from helpers import ARM_FUNCTION, ROOT, X86_FUNCTION, read_parity
 from lambda_compare.cli import main
 from lambda_compare.errors import UserError
 from lambda_compare.log_reader import parse_window
 from local_lambda.launcher import local_runtime
-from devkit.ports import free_port
 
 moto_server = pytest.importorskip("moto.server", reason="moto[server] (requirements/dev.txt)")
 

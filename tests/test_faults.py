@@ -14,9 +14,9 @@ import threading
 import time
 from pathlib import Path
 
+from devkit.processes import descendants
 from helpers import APP_DIR, ROOT, X86_FUNCTION
 from local_lambda.launcher import local_runtime
-from devkit.processes import descendants
 
 MISBEHAVING = ROOT / "tests" / "fixtures" / "misbehaving" / "template.yaml"
 

@@ -17,10 +17,10 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from devkit.processes import descendants
 from expectations import assert_answers_like_xgboost
 from helpers import ARM_FUNCTION, ROOT, X86_FUNCTION, bad_event_paths, good_event_paths, load_event
 from local_lambda.launcher import local_runtime
-from devkit.processes import descendants
 
 TEMPLATE = ROOT / "template.yaml"
 MISBEHAVING = ROOT / "tests" / "fixtures" / "misbehaving" / "template.yaml"

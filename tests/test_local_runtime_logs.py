@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 
+from devkit.ports import free_port
 from helpers import ARM_FUNCTION, ROOT
 from lambda_compare.parse import parse_log, parse_report_line
 from local_lambda.launcher import local_runtime
 from local_lambda.log_records import invocation_events
 from local_lambda.report import Report
-from devkit.ports import free_port
 
 COLD = Report("req-1", 12.345, 512, 40, init_duration_ms=250.5)
 FUNCTION_LINES = ["START RequestId: req-1 Version: $LATEST",
