@@ -8,9 +8,7 @@
 `--help` lists every option. The work is done by the lambda_compare package.
 """
 
-import sys
-
 from lambda_compare.cli import main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

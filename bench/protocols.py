@@ -17,6 +17,7 @@ import json
 import statistics
 import struct
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 from bench.benchmark import HOST_LIBRARY, Quiet, timed
@@ -68,7 +69,7 @@ def measure(handler: Any, cases: dict[str, dict[str, Any]], rounds: int, calls: 
     return {name: spread(values) for name, values in samples.items()}
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--calls", type=int, default=5, help="calls per round and protocol")

@@ -21,7 +21,7 @@ import sys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typing, json and traceback would cost every cold start their import
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Mapping, Sequence
     from types import ModuleType
     from typing import Any
 
@@ -139,12 +139,12 @@ def answer(module: ModuleType, handler: Callable[[Any, Any], Any], payload: byte
     return result if isinstance(result, bytes) else json.dumps(result).encode()
 
 
-def main(argv: list[str]) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     host = os.environ["AWS_LAMBDA_RUNTIME_API"]
     transport = os.environ.get("RUNTIME_LOOP_TRANSPORT", "http.client")
     api = SocketApi(host) if transport == "socket" else HttpClientApi(host)
-    module_name, _, function = (argv[1] if len(argv) > 1 else os.environ["_HANDLER"]
-                                ).rpartition(".")
+    argv = sys.argv[1:] if argv is None else argv
+    module_name, _, function = (argv[0] if argv else os.environ["_HANDLER"]).rpartition(".")
     sys.path.insert(0, os.environ.get("LAMBDA_TASK_ROOT", "."))
     try:
         module = importlib.import_module(module_name)
@@ -167,4 +167,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv))
+    raise SystemExit(main())

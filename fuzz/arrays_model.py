@@ -7,6 +7,7 @@ learned default directions and categorical splits, so the walker's every path is
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +28,8 @@ def booster() -> xgb.Booster:
                       "seed": 0, "nthread": 1}, matrix, 20)
 
 
-def main(argv: list[str]) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     files = c_sources(booster()).files["arrays"]
     if "{.categories = " not in files["main.c"]:
         raise SystemExit("the fuzz model has no categorical split: change its data")
@@ -36,4 +38,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
+    raise SystemExit(main())

@@ -15,6 +15,7 @@ import copy
 import json
 import os
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 import atheris
@@ -91,11 +92,12 @@ def check(data: bytes) -> None:
             raise AssertionError(f"{code} answer is {len(text)} bytes")
 
 
-def main() -> None:
+def main(argv: Sequence[str] | None = None) -> int:
     sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - for good: the handler's request log, one line per input
-    atheris.Setup(sys.argv, check)
+    atheris.Setup([sys.argv[0], *(sys.argv[1:] if argv is None else argv)], check)
     atheris.Fuzz()
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 import atheris
@@ -120,11 +121,12 @@ def check(data: bytes) -> None:
         return
 
 
-def main() -> None:
+def main(argv: Sequence[str] | None = None) -> int:
     xgb.set_config(verbosity=0)
-    atheris.Setup(sys.argv, check)
+    atheris.Setup([sys.argv[0], *(sys.argv[1:] if argv is None else argv)], check)
     atheris.Fuzz()
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

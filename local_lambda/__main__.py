@@ -14,6 +14,7 @@ import platform
 import signal
 import sys
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -153,7 +154,7 @@ def invoke(args: argparse.Namespace) -> int:
     return 1 if outcome.function_error else 0
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     invoked_as = Path(sys.argv[0]).name  # local-lambda, or __main__.py for `python -m`
     prog = "python -m local_lambda" if invoked_as == "__main__.py" else invoked_as
     parser = argparse.ArgumentParser(prog=prog, description=__doc__)
@@ -197,7 +198,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 EXIT_EMULATION_UNAVAILABLE = 4  # the compare tool's code for "cannot run here"
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         commands = {"start-lambda": start_lambda, "start-url": start_url, "invoke": invoke}
@@ -212,4 +213,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

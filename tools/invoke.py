@@ -11,6 +11,7 @@ import argparse
 import base64
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,7 @@ def print_invocation(client: Any, function: str, event: Path) -> int:
     return 1 if response.get("FunctionError") else 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("function", nargs="?", default=ARM64_FUNCTION,
                         help="a function of template.yaml (default: the arm64 one)")
