@@ -29,9 +29,10 @@ from devkit.answers import error_answer
 from devkit.model import parity_requests
 from devkit.paths import ROOT
 from devkit.ports import free_port
+from local_lambda.emulator_log import INIT_REPORT
 from local_lambda.functions import load_functions
 from local_lambda.image import LocalImage, build_image, image_name
-from local_lambda.worker import INIT_REPORT, rie_binary
+from local_lambda.worker import rie_binary
 
 BENCH = Path(__file__).resolve().parent
 

@@ -18,9 +18,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .api import LocalLambda, host_note, make_server, wait_forever
+from .api import LocalLambda, make_server, wait_forever
 from .arm64 import EmulationUnavailable, emulated_image
 from .cloudwatch_logs import CloudWatchLogsWriter
+from .console import host_note
 from .functions import DEFAULT_REGION, load_functions
 from .image import ROOT, STATE_DIR, build_image, image_name
 from .pool import FunctionPool

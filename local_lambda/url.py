@@ -20,8 +20,9 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from .api import ApiError, InvokeHandler, echo, host_note
+from .console import echo, host_note
 from .guard import BoundedHTTPServer, HostPolicy
+from .http_front import ApiError, LambdaHttpHandler
 from .pool import FunctionPool, Throttled
 
 # Bodies Lambda passes as text; anything else is base64-encoded in the event.
@@ -102,8 +103,8 @@ def http_answer(payload: bytes) -> tuple[int, dict[str, str], bytes]:
     return status, headers, data
 
 
-class FunctionUrlHandler(InvokeHandler):
-    """One function's URL; the Invoke API's handler for the front, its own dispatch."""
+class FunctionUrlHandler(LambdaHttpHandler):
+    """One function's URL: the front the Invoke API has, every method and path its own."""
 
     pool: FunctionPool  # set on the subclass made by make_url_server
     port: int  # likewise, once the server is bound

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import http.client
-import json
 import os
 import platform
 import queue
@@ -26,19 +25,14 @@ from pathlib import Path
 from devkit.ports import free_port
 from devkit.processes import descendants
 
+from .emulator_log import collect_log, ending, fallback_request_id, init_duration_ms, out_of_memory
 from .functions import DEFAULT_REGION, FunctionSpec
 from .image import LocalImage
-from .report import Report, crash_error, timeout_error
+from .report import Report
 
 RIE_DIR_PARTS = ("samcli", "local", "rapid")
-RAPID_LINE = re.compile(r"^\d{2} \w{3} \d{4} [\d:,]+ \[(\w+)\] \(rapid\) (.*)$")
-INIT_REPORT = re.compile(r"INIT REPORT\(durationMs: ([\d.]+)\)")
-RTDONE = re.compile(r"INVOKE RTDONE\(status: (\w+).*duration: ([\d.]+)ms\)")
-START_LINE = re.compile(r"^START RequestId: (\S+)")
-REPORT_LINE = re.compile(r"^REPORT RequestId: (\S+)")
 STARTUP_SECONDS = 30.0
 EMULATED_INIT_SECONDS = 120.0
-LOG_GRACE_SECONDS = 2.0
 
 
 def rie_binary(architecture: str | None = None) -> Path:
@@ -122,39 +116,17 @@ class Worker:
             transport_error = error
         finally:
             connection.close()
-        lines, request_id, rapid = self._collect_log()
-        request_id = request_id or _fallback_request_id()
-        init_ms = _last_float(INIT_REPORT, rapid)
-        done = [m for m in map(RTDONE.search, rapid) if m]
-        timed_out = any("Reset initiated: Timeout" in line for line in rapid) or (
-            transport_error is not None and isinstance(transport_error, TimeoutError))
-        function_error, lost, report_status = None, False, None
-        if timed_out:
-            body = json.dumps(timeout_error(request_id, self.spec.timeout_s)).encode()
-            function_error, lost, report_status = "Unhandled", True, "timeout"
-            duration = self.spec.timeout_s * 1000.0
-        elif transport_error is not None or status != 200 or not self.alive():
-            detail = _exit_detail(body, transport_error)
-            body = json.dumps(crash_error(request_id, detail)).encode()
-            function_error, lost, report_status = "Unhandled", True, "error"
-            duration = float(done[-1].group(2)) if done else 0.0
-        else:
-            duration = float(done[-1].group(2)) if done else 0.0
-            if _is_runtime_error(body, request_id):
-                function_error = "Unhandled"
-        report = Report(
-            request_id=request_id,
-            duration_ms=duration,
-            memory_size_mb=self.spec.memory_mb,
-            max_memory_used_mb=self.peak_rss_mb(),
-            init_duration_ms=init_ms,
-            status=report_status,
-        )
+        lines, request_id, rapid = collect_log(self._lines)
+        request_id = request_id or fallback_request_id()
+        end = ending(status, body, transport_error, rapid, request_id, self.spec.timeout_s,
+                     self.alive())
+        report = Report(request_id=request_id, duration_ms=end.duration_ms,
+                        memory_size_mb=self.spec.memory_mb,
+                        max_memory_used_mb=self.peak_rss_mb(),
+                        init_duration_ms=init_duration_ms(rapid), status=end.status)
+        body, function_error, lost = end.body, end.function_error, end.worker_lost
         if report.max_memory_used_mb > self.spec.memory_mb and not lost:
-            body = json.dumps({"errorType": "Runtime.OutOfMemory", "errorMessage":
-                               f"RequestId: {request_id} Error: Runtime exited with error: "
-                               "signal: killed (memory limit exceeded)"}).encode()
-            function_error, lost = "Unhandled", True
+            body, function_error, lost = out_of_memory(request_id), "Unhandled", True
         return Outcome(request_id, body, function_error, lines, report, worker_lost=lost,
                        worker_id=self.worker_id)
 
@@ -233,35 +205,6 @@ class Worker:
             except queue.Empty:
                 return
 
-    def _collect_log(self) -> tuple[list[str], str | None, list[str]]:
-        """Function lines (START..END) and rapid's lines for the invocation that just ran."""
-        lines: list[str] = []
-        rapid: list[str] = []
-        request_id = None
-        deadline = time.monotonic() + LOG_GRACE_SECONDS
-        while True:
-            timeout = deadline - time.monotonic()
-            if timeout <= 0:
-                break
-            try:
-                line = self._lines.get(timeout=timeout)
-            except queue.Empty:
-                break
-            if line is None:
-                break
-            match = RAPID_LINE.match(line)
-            if match:
-                rapid.append(match.group(2))
-                if "Invoke DONE failed" in line or "Reset initiated" in line:
-                    deadline = min(deadline, time.monotonic() + 0.2)
-                continue
-            start = START_LINE.match(line)
-            if start:
-                request_id = start.group(1)
-            if REPORT_LINE.match(line):
-                break  # the emulator's own REPORT: replaced by the front's
-            lines.append(line)
-        return lines, request_id, rapid
 
 
 # Linux delivers PDEATHSIG when the *thread* that forked the child exits, so every emulator
@@ -277,35 +220,3 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
-
-
-def _last_float(pattern: re.Pattern[str], lines: list[str]) -> float | None:
-    values = [float(m.group(1)) for m in map(pattern.search, lines) if m]
-    return values[-1] if values else None
-
-
-def _is_runtime_error(body: bytes, request_id: str) -> bool:
-    """awslambdaric's error document for this very request: the handler raised."""
-    if not body.startswith(b"{"):
-        return False
-    try:
-        document = json.loads(body)
-    except ValueError:
-        return False
-    return (isinstance(document, dict) and "errorType" in document
-            and "errorMessage" in document and document.get("requestId") == request_id)
-
-
-def _exit_detail(body: bytes, transport_error: BaseException | None) -> str:
-    if transport_error is not None:
-        return f"the execution environment stopped answering ({transport_error.__class__.__name__})"
-    try:
-        return str(json.loads(body).get("errorMessage", "")).split("Error: ", 1)[-1] or "exit"
-    except (ValueError, AttributeError):
-        return body.decode("utf-8", "replace")[:200] or "exit"
-
-
-def _fallback_request_id() -> str:
-    import uuid
-
-    return str(uuid.uuid4())
