@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.payloads import cycled, url_event
-from bench.summary import spread
+from bench.spread import spread
 from devkit.answers import error_answer
 from local_lambda.functions import load_functions
 from local_lambda.image import LocalImage, build_image, image_name

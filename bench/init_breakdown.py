@@ -18,7 +18,7 @@ import subprocess
 import sys
 from collections.abc import Sequence
 
-from bench.summary import spread
+from bench.spread import spread
 from devkit.paths import ROOT
 from local_lambda.functions import load_functions
 from local_lambda.image import LocalImage, build_image, image_name

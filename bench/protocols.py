@@ -22,7 +22,7 @@ from typing import Any
 
 from bench.benchmark import HOST_LIBRARY, Quiet, timed
 from bench.payloads import cycled, full_precision, url_event
-from bench.summary import spread
+from bench.spread import spread
 from devkit.model import parity_requests
 from devkit.paths import MODEL_DIR, ROOT
 from local_lambda.inprocess import load_handler_module

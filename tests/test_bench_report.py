@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench.benchmark import crossover_note
+from bench.tables import crossover_note
 
 
 def test_a_direct_invoke_where_xgboost_wins_is_named() -> None:
