@@ -23,7 +23,7 @@ from devkit.paths import ROOT
 from .base_image import REAL_IMAGE, BaseImages, base_images
 from .docker_engine import arm64_emulation, docker_engine
 from .docker_proxy import DockerProxy
-from .invoke import DUMMY_KEY, DUMMY_SECRET, REGION
+from .running_image import DUMMY_KEY, DUMMY_SECRET, REGION
 from .steps import STEPS, Run, events_to_compare, gather_local_answers, say
 
 

@@ -27,7 +27,7 @@ from local_lambda.launcher import local_runtime
 from .answers import Verdict, compare, table
 from .base_image import ARCHES, BaseImages
 from .docker_engine import engine_cli
-from .invoke import invoke_url, running_image
+from .running_image import invoke_url, running_image
 
 FUNCTIONS = {ARM64_FUNCTION: ARCHES[0], X86_64_FUNCTION: ARCHES[1]}
 SHIPPED_EVENTS = sorted(EVENTS_DIR.glob("*.json")) + sorted(EVENTS_DIR.glob("bad/*.json"))

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from .groups import Group, billed_ms
 from .payloads import BUCKETS, bucket_of
 from .pricing import Prices, cost_per_million
 from .stats import percentile
-from .summary import Group, billed_ms
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .summary import Group, warm_durations
+from .groups import Group, warm_durations
 
 COLOURS = {"arm64": "#2e7d32", "x86_64": "#1565c0"}
 BANNER = {"no_verdict": "#fdecea", "no_meaningful_difference": "#fff4e5",

@@ -26,17 +26,17 @@ from .errors import (
     is_loopback,
 )
 from .from_logs import analyse_logs
-from .invoke import Invoker
+from .groups import Group, check_consistency, summarize_groups
+from .invoker import Invoker
 from .limits import clip
 from .options import Options, parse_options
 from .payloads import Request, load_requests, mix_description, replay_order
 from .pricing import Prices
 from .provenance import Provenance, collect
-from .report import console_report, results_document, write_csv, write_json
+from .results import console_report, results_document, write_csv, write_json
 from .runner import Measurement, Plan, measure
 from .samples import OUTCOMES, Sample
 from .single_payload import Payload, choose_payload, serves_imported_model
-from .summary import Group, check_consistency, summarize_groups
 from .targets import Target, TargetError, resolve_targets
 from .verdicts import compare_architectures, recommend
 

@@ -1,7 +1,7 @@
 """`--from-logs`: compare both functions on the traffic they really served, from their logs.
 
 No invocation is made. Each function's REPORT lines over the window become samples, summarised
-and priced as measured ones are (`summary`, `pricing`), at the cold-start rate and request
+and priced as measured ones are (`groups`, `pricing`), at the cold-start rate and request
 volume observed, projected to a month. The two functions served different requests, so only
 distributions are compared, and a verdict is given only when the difference survives the same
 CI + minimum-effect rule (`verdicts`); the report says what logs cannot tell.
@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from .errors import DENIED_CODES, EXIT_NOT_FOUND, NOT_FOUND_CODES, UserError
+from .groups import Consistency, Group, summarize_groups
 from .log_reader import Reading, Window, log_sources, parse_window, read_reports
 from .options import Options
 from .pricing import Prices
 from .provenance import verdict_blocker
-from .report import results_document
+from .results import results_document
 from .samples import Sample
-from .summary import Consistency, Group, summarize_groups
 from .targets import Target
 from .verdicts import compare_architectures, recommend
 

@@ -4,7 +4,7 @@ Only `logs:FilterLogEvents` is needed. The log group comes from `--log-group-…
 function's LoggingConfig when `GetFunctionConfiguration` is allowed, else `/aws/lambda/NAME`;
 a read that is denied or absent is skipped with a note. Pages are followed up to
 `--max-events` events per function, with progress on stderr. Text and JSON log formats are
-read alike (`parse`), and the function's own `"message":"prediction"` lines lend each request
+read alike (`report_line`), and the function's own `"message":"prediction"` lines lend each request
 its row count and the model version when they are there.
 """
 
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .errors import EXIT_USAGE, UserError
-from .parse import (
+from .report_line import (
     InvalidReport,
     ReportFigures,
     ReportNotFound,

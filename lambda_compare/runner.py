@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .configuration import ConfigurationGuard
-from .invoke import Invoker
+from .invoker import Invoker
 from .payloads import Request
 from .progress import Progress
 from .samples import Sample

@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from .groups import Group, billed_ms, warm_durations
 from .pricing import Prices, cost_per_million
 from .samples import Sample
 from .stats import RatioEstimate, bootstrap_ratio, median_ratio_ci
-from .summary import Group, billed_ms, warm_durations
 from .targets import ARM64, X86_64
 
 

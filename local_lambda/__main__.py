@@ -25,7 +25,7 @@ from .console import host_note
 from .functions import DEFAULT_REGION, load_functions
 from .image import ROOT, STATE_DIR, build_image, image_name
 from .pool import FunctionPool
-from .report import tail_log
+from .report_line import tail_log
 from .url import make_url_server
 
 DEFAULT_PORT = 3001

@@ -26,7 +26,7 @@ from .console import echo, host_note
 from .guard import BoundedHTTPServer, HostPolicy
 from .http_front import ApiError, LambdaHttpHandler
 from .pool import FunctionPool, Throttled
-from .report import tail_log
+from .report_line import tail_log
 from .update_config import InvalidParameter, updated_spec
 from .worker import Outcome
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from .functions import FunctionSpec
 from .log_records import invocation_events
-from .report import Report
+from .report_line import Report
 
 BATCH_EVENTS = 1000  # PutLogEvents takes up to 10,000 events and 1 MB
 BATCH_BYTES = 512 * 1024

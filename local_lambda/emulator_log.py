@@ -12,7 +12,7 @@ import re
 import time
 from dataclasses import dataclass
 
-from .report import crash_error, timeout_error
+from .report_line import crash_error, timeout_error
 
 RAPID_LINE = re.compile(r"^\d{2} \w{3} \d{4} [\d:,]+ \[(\w+)\] \(rapid\) (.*)$")
 INIT_REPORT = re.compile(r"INIT REPORT\(durationMs: ([\d.]+)\)")

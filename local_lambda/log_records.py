@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from .report import Report
+from .report_line import Report
 
 RUNTIME_VERSION = "python:3.12 (local runtime)"
 VERSION = "$LATEST"

@@ -28,7 +28,7 @@ from devkit.processes import descendants
 from .emulator_log import collect_log, ending, fallback_request_id, init_duration_ms, out_of_memory
 from .functions import DEFAULT_REGION, FunctionSpec
 from .image import LocalImage
-from .report import Report
+from .report_line import Report
 
 RIE_DIR_PARTS = ("samcli", "local", "rapid")
 STARTUP_SECONDS = 30.0

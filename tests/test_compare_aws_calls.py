@@ -12,7 +12,7 @@ from botocore.response import StreamingBody
 from botocore.stub import ANY, Stubber
 
 from lambda_compare.configuration import NONCE_VARIABLE, ConfigurationGuard
-from lambda_compare.invoke import Invoker
+from lambda_compare.invoker import Invoker
 from lambda_compare.runner import Plan, measure
 from lambda_compare.targets import Target, TargetError, resolve_targets
 

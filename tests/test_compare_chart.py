@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from lambda_compare.chart import context, write_chart
+from lambda_compare.groups import summarize_groups
 from lambda_compare.pricing import Prices
 from lambda_compare.samples import Sample
-from lambda_compare.summary import summarize_groups
 
 
 def document(**settings: Any) -> dict[str, Any]:

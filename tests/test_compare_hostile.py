@@ -27,7 +27,7 @@ from hostile_endpoint import (
     streaming,
 )
 from lambda_compare.cli import main
-from lambda_compare.invoke import Invoker
+from lambda_compare.invoker import Invoker
 from lambda_compare.limits import ECHO_CHARS, clip
 from lambda_compare.strict_json import dumps
 from lambda_compare.targets import Target

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from lambda_compare.groups import check_consistency, summarize_groups
 from lambda_compare.pricing import Prices, cost_per_million
 from lambda_compare.samples import Sample
 from lambda_compare.stats import median_ratio_ci, percentile, summarize
-from lambda_compare.summary import check_consistency, summarize_groups
 
 PRICES = Prices.load("us-east-1")
 

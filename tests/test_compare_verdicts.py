@@ -8,12 +8,12 @@ import re
 import numpy as np
 import pytest
 
+from lambda_compare.groups import check_consistency, summarize_groups
 from lambda_compare.pricing import Prices
 from lambda_compare.provenance import verdict_blocker
-from lambda_compare.report import console_report, results_document
+from lambda_compare.results import console_report, results_document
 from lambda_compare.samples import Sample
 from lambda_compare.stats import MIN_P99_SAMPLES, summarize
-from lambda_compare.summary import check_consistency, summarize_groups
 from lambda_compare.verdicts import compare_architectures, recommend
 
 PRICES = Prices.load("us-east-1")

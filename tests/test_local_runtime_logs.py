@@ -6,10 +6,10 @@ import json
 
 from devkit.ports import free_port
 from helpers import ARM_FUNCTION, ROOT
-from lambda_compare.parse import parse_log, parse_report_line
+from lambda_compare.report_line import parse_log, parse_report_line
 from local_lambda.launcher import local_runtime
 from local_lambda.log_records import invocation_events
-from local_lambda.report import Report
+from local_lambda.report_line import Report
 
 COLD = Report("req-1", 12.345, 512, 40, init_duration_ms=250.5)
 FUNCTION_LINES = ["START RequestId: req-1 Version: $LATEST",

@@ -7,8 +7,8 @@ import math
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lambda_compare.parse import parse_report_line
-from local_lambda.report import Report
+from lambda_compare.report_line import parse_report_line
+from local_lambda.report_line import Report
 
 durations = st.floats(0, 60_000, allow_nan=False)
 

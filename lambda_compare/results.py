@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from . import strict_json
+from .groups import Consistency, Group
 from .pricing import INIT_BILLING, NOT_MODELLED, Prices
 from .samples import Sample
 from .stats import MIN_P99_SAMPLES
-from .summary import Consistency, Group
 
 
 def results_document(*, settings: dict[str, Any], provenance: dict[str, Any],

@@ -14,8 +14,10 @@ from botocore.stub import Stubber
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lambda_compare.invoke import Invoker
-from lambda_compare.parse import (
+from lambda_compare.groups import summarize_groups
+from lambda_compare.invoker import Invoker
+from lambda_compare.pricing import Prices
+from lambda_compare.report_line import (
     InvalidReport,
     ReportNotFound,
     parse_log,
@@ -23,9 +25,7 @@ from lambda_compare.parse import (
     parse_platform_report,
     parse_report_line,
 )
-from lambda_compare.pricing import Prices
 from lambda_compare.samples import Sample
-from lambda_compare.summary import summarize_groups
 from lambda_compare.targets import Target
 
 # Lambda today: tab-separated, Init Duration last, trailing tab.

@@ -4,7 +4,7 @@ Durations come from Lambda's REPORT line (`LogType=Tail`). Where Tail is refused
 `sam local start-lambda` answers 501) every later sample falls back to client-side timing,
 and the sample says so. Errors are classified and kept, never dropped: each invocation is bounded in
 time and bytes (bounded.py), its answer type-checked (answers.py) and its REPORT validated
-(parse.py); anything unexpected is counted as a client error (--debug prints its traceback).
+(report_line.py); anything unexpected is counted as a client error (--debug prints its traceback).
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from botocore.exceptions import BotoCoreError, ClientError, ReadTimeoutError
 from . import answers
 from .bounded import BoundedCalls, Cancelled, InvokeTimedOut
 from .limits import DEFAULT_INVOKE_TIMEOUT_S, clip
-from .parse import InvalidReport, ReportNotFound, parse_log_result
 from .payloads import Request
+from .report_line import InvalidReport, ReportNotFound, parse_log_result
 from .samples import OK, Sample
 from .targets import Target
 
