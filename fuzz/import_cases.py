@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 import json
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -235,6 +235,13 @@ def write_corpus(directory: Path = CORPUS) -> list[Path]:
     return written
 
 
-if __name__ == "__main__":
+def main(argv: Sequence[str] | None = None) -> int:
+    """Writes the seed corpus and lists it (no options)."""
+    del argv
     for path in write_corpus():
         print(f"{path.stat().st_size:>9}  {path.name}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
