@@ -84,7 +84,7 @@ demo: venv artifacts
 
 # ruff and mypy over every Python file. app/ is the Lambda task root (top-level modules `app`
 # and `inference`) and gets a mypy run of its own; tests/ a run where fixtures need no hints.
-LINT_CODE := lambda_compare local_lambda train-code tools bench e2e fuzz invoke_x86_64_arm64_lambdas.py
+LINT_CODE := lambda_compare local_lambda devkit train-code tools bench e2e fuzz invoke_x86_64_arm64_lambdas.py
 LINT_APP ?= app/app.py app/envelopes.py app/inference
 .PHONY: lint
 lint: venv

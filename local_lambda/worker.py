@@ -79,7 +79,8 @@ class Worker:
              "--runtime-interface-emulator-address", f"127.0.0.1:{self._port}",
              "--runtime-api-address", f"127.0.0.1:{self._api_port}",
              *image.python, "-S", "-m", "awslambdaric", *spec.command],
-            cwd=image.task_root, env=self._environment(), stdin=subprocess.DEVNULL,
+            cwd=image.task_root, env=runtime_environment(spec, image, region, worker_id),
+            stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
             preexec_fn=_die_with_parent,
         ).result()
@@ -148,33 +149,6 @@ class Worker:
         return max(1, -(-peak_kb // 1024))
 
     # -- internals -------------------------------------------------------------------------
-    def _environment(self) -> dict[str, str]:
-        spec, image = self.spec, self.image
-        log_stream = f"local/{spec.name}/{self.worker_id}"
-        return {
-            "PATH": "/usr/local/bin:/usr/bin:/bin",
-            "LANG": "en_US.UTF-8",
-            "TZ": ":UTC",
-            "PYTHONPATH": f"{image.task_root}:{image.runtime_dir}",
-            "PYTHONDONTWRITEBYTECODE": "1",
-            "LAMBDA_TASK_ROOT": str(image.task_root),
-            "LAMBDA_RUNTIME_DIR": str(image.runtime_dir),
-            "AWS_REGION": self.region,
-            "AWS_DEFAULT_REGION": self.region,
-            "AWS_EXECUTION_ENV": "AWS_Lambda_Image",
-            "AWS_LAMBDA_FUNCTION_NAME": spec.name,
-            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
-            "AWS_LAMBDA_FUNCTION_TIMEOUT": str(spec.timeout_s),
-            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
-            "AWS_LAMBDA_LOG_GROUP_NAME": spec.log_group,
-            "AWS_LAMBDA_LOG_STREAM_NAME": log_stream,
-            "AWS_LAMBDA_LOG_FORMAT": spec.log_format,
-            "_HANDLER": spec.command[0] if spec.command else "",
-            **spec.image_env,
-            **spec.environment,
-        }
-
     def _wait_until_listening(self) -> None:
         deadline = time.monotonic() + STARTUP_SECONDS
         while time.monotonic() < deadline:
@@ -205,6 +179,35 @@ class Worker:
             except queue.Empty:
                 return
 
+
+
+def runtime_environment(spec: FunctionSpec, image: LocalImage, region: str,
+                        worker_id: int) -> dict[str, str]:
+    """What Lambda sets for the runtime, then the image's and the function's own variables."""
+    log_stream = f"local/{spec.name}/{worker_id}"
+    return {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "LANG": "en_US.UTF-8",
+        "TZ": ":UTC",
+        "PYTHONPATH": f"{image.task_root}:{image.runtime_dir}",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "LAMBDA_TASK_ROOT": str(image.task_root),
+        "LAMBDA_RUNTIME_DIR": str(image.runtime_dir),
+        "AWS_REGION": region,
+        "AWS_DEFAULT_REGION": region,
+        "AWS_EXECUTION_ENV": "AWS_Lambda_Image",
+        "AWS_LAMBDA_FUNCTION_NAME": spec.name,
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
+        "AWS_LAMBDA_FUNCTION_TIMEOUT": str(spec.timeout_s),
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+        "AWS_LAMBDA_LOG_GROUP_NAME": spec.log_group,
+        "AWS_LAMBDA_LOG_STREAM_NAME": log_stream,
+        "AWS_LAMBDA_LOG_FORMAT": spec.log_format,
+        "_HANDLER": spec.command[0] if spec.command else "",
+        **spec.image_env,
+        **spec.environment,
+    }
 
 
 # Linux delivers PDEATHSIG when the *thread* that forked the child exits, so every emulator

@@ -16,7 +16,8 @@ MAX_FUNCTION_LINES = 60
 MAX_MODULE_LINES = 300
 REASON_MARK = "# long: "
 ROOT = Path(__file__).resolve().parent.parent
-SKIPPED = {".venv", ".venv-checkov", "build", ".git", "node_modules", ".bench", "results"}
+# Built or downloaded, not written here: hidden folders (.venv, .local-runtime, ...) and these.
+SKIPPED = {"build", "node_modules", "results"}
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,8 @@ def python_files(folders: Sequence[Path]) -> Iterator[Path]:
             yield folder
             continue
         for path in sorted(folder.rglob("*.py")):
-            if not SKIPPED.intersection(path.relative_to(folder).parts):
+            parts = path.relative_to(folder).parts
+            if not SKIPPED.intersection(parts) and not any(p.startswith(".") for p in parts):
                 yield path
 
 
