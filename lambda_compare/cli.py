@@ -128,7 +128,8 @@ def measured_document(options: Options, targets: list[Target], payload: Payload,
                       prices: Prices, measurement: Measurement, tail_refused: str | None
                       ) -> dict[str, Any]:
     """The results document of a measurement: settings, provenance, figures, verdicts."""
-    notes = report_notes(provenance, groups) + timeout_notes(provenance, options.invoke_timeout)
+    notes = measurement_notes(provenance, groups)
+    notes += timeout_notes(provenance, options.invoke_timeout)
     if tail_refused:
         notes.append("client-side timing cannot tell a cold start from a warm invocation (no "
                      "REPORT line): a cold start, if any, is among the warm samples")
@@ -206,7 +207,7 @@ def choose_targets(options: Options,
         raise UserError("no_targets", str(error), EXIT_USAGE) from None
 
 
-def report_notes(provenance: Provenance, groups: list[Group]) -> list[str]:
+def measurement_notes(provenance: Provenance, groups: list[Group]) -> list[str]:
     """What a reader must know to read the figures right."""
     notes = []
     if provenance.local and len({g.memory_mb for g in groups}) > 1:
