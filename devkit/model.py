@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 from lambda_compare.parity_rows import read_parity_rows
-from lambda_compare.single_payload import serves_imported_model
 
 from .paths import MODEL_DIR, RESULTS, SAMPLE_EVENT
 
@@ -19,6 +18,8 @@ def parity_requests(model_dir: Path = MODEL_DIR) -> list[list[float | None]]:
 def sample_event() -> Path:
     """The original sample's event for the demo model; for an imported one, two of its own
     rows (written under results/)."""
+    from lambda_compare.single_payload import serves_imported_model  # botocore: not at import
+
     if not serves_imported_model(MODEL_DIR):
         return SAMPLE_EVENT
     event = RESULTS / "sample-event.json"
