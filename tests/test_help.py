@@ -33,7 +33,6 @@ PYTHON_COMMANDS = {
     "fuzz.run": ("module", "fuzz.run"),
     "bench.benchmark": ("module", "bench.benchmark"),
     "bench.init_breakdown": ("module", "bench.init_breakdown"),
-    "bench.runtime_study": ("module", "bench.runtime_study"),
     "e2e": ("module", "e2e"),
 }
 HELP_COMMANDS = {
