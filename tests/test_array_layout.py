@@ -129,6 +129,20 @@ def test_a_model_too_large_for_if_else_is_not_compiled_that_way(tmp_path: Path) 
     assert list(choice.figures) == ["arrays"]
 
 
+def test_a_small_model_keeps_if_else_without_a_measurement_noise_could_decide(
+        tmp_path: Path) -> None:
+    booster = train("reg:squarederror", rounds=20)
+    x = np.random.default_rng(2).normal(size=(50, 10))
+    write_parity_file(tmp_path / "parity.csv", [f"f{i}" for i in range(10)], x,
+                      xgboost_outputs(booster, "reg:squarederror", x), ["value"])
+    choice = choose_layout(c_sources(booster), tmp_path / "parity.csv", x, log=lambda _: None)
+    assert choice.layout == "ifelse" and list(choice.figures) == ["ifelse"]
+    assert "fewer than 2000" in choice.skipped["arrays"]
+    measured = choose_layout(c_sources(booster), tmp_path / "parity.csv", x,
+                             log=lambda _: None, arrays_min_nodes=0)
+    assert sorted(measured.figures) == ["arrays", "ifelse"]
+
+
 @pytest.mark.parametrize(("quota", "period", "cpus"), [
     ("max", "100000", None), ("-1", "100000", None), ("100000", "100000", 1),
     ("150000", "100000", 2), ("600000", "100000", 6), ("50000", "100000", 1)])

@@ -6,7 +6,10 @@ in turn) and 1,000-row batches, interleaved over rounds so that a noisy machine 
 alike. The arrays layout is kept when it is more than BATCH_MARGIN faster on batches and
 at most SINGLE_ROW_SLACK slower on single rows; otherwise if/else, the C floor for small
 models. The if/else layout is not compiled at all for a model of more than
-IFELSE_MAX_NODES nodes: its C would take gcc minutes, and the arrays layout wins there.
+IFELSE_MAX_NODES nodes: its C would take gcc minutes, and the arrays layout wins there. Below
+ARRAYS_MIN_NODES nodes if/else is kept without measuring: both run within noise of each
+other there, and a choice made by noise would make two trainings of the same model ship
+different C.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ NATIVE = Path(__file__).resolve().parent.parent / "app" / "native"
 # gcc -O2 takes 10-60 s at 12,500 nodes (superlinear), and the arrays layout measured faster
 # on batches from 5,000 nodes (a 200-tree model with missing values: 7×).
 IFELSE_MAX_NODES = 10_000
+# The demo (97 trees, 833 nodes): arrays 0.96x the if/else batch speed, within noise.
+ARRAYS_MIN_NODES = 2_000
 SINGLE_ROW_SLACK = 1.25
 BATCH_MARGIN = 1.1  # arrays must beat if/else on batches by more than noise moves them
 BATCH_ROWS = 1000
@@ -69,7 +74,8 @@ class LayoutChoice:
 
 def choose_layout(sources: CSources, parity_path: Path, parity_x: np.ndarray,
                   requested: str | None = None, log: Any = print,
-                  ifelse_max_nodes: int = IFELSE_MAX_NODES) -> LayoutChoice:
+                  ifelse_max_nodes: int = IFELSE_MAX_NODES,
+                  arrays_min_nodes: int = ARRAYS_MIN_NODES) -> LayoutChoice:
     candidates = [layout for layout in LAYOUTS if layout in sources.files]
     skipped = dict(sources.refused)
     if requested is not None:
@@ -82,6 +88,11 @@ def choose_layout(sources: CSources, parity_path: Path, parity_x: np.ndarray,
                              "would take gcc minutes to compile, and the arrays layout wins "
                              "at this size")
         candidates = ["arrays"]
+    elif "ifelse" in candidates and sources.num_nodes < arrays_min_nodes:
+        skipped["arrays"] = (f"{sources.num_nodes} nodes, fewer than {arrays_min_nodes}: "
+                             "if/else is the C floor for small models, and both are within "
+                             "noise of each other there")
+        candidates = ["ifelse"]
     for layout, why in skipped.items():
         log(f"layout {layout}: not measured ({why})")
     with tempfile.TemporaryDirectory() as scratch:
