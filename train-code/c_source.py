@@ -33,6 +33,7 @@ _PREDICT_START = "void predict(union Entry* data, int pred_margin, float* result
 _CATEGORY_CAST = re.compile(
     r"\(tmp = \(unsigned int\)\((data\[\d+\]\.fvalue)\) \), \(\(\1 >= 0\) && "
     r"\(fabsf\(\1\) <= \(float\)\(1U << FLT_MANT_DIG\)\) && ")
+_SAFE_CAST = re.compile(r"\(tmp = \(unsigned int\)\(data\[\d+\]\.fvalue\), 1\)")
 
 
 @dataclass(frozen=True)
@@ -96,9 +97,13 @@ def without_category_names(booster: xgb.Booster) -> dict[str, Any]:
 def safe_category_casts(main_c: str) -> str:
     """TL2cgen's categorical tests with the cast after the range check (see _CATEGORY_CAST);
     a value outside [0, 2^24) goes left, as in XGBoost."""
-    return _CATEGORY_CAST.sub(
+    safe = _CATEGORY_CAST.sub(
         r"((\1 >= 0) && (\1 < (float)(1U << FLT_MANT_DIG)) && "
         r"(tmp = (unsigned int)(\1), 1) && ", main_c)
+    if safe.count("(unsigned int)(") != len(_SAFE_CAST.findall(safe)):
+        raise RuntimeError("TL2cgen's categorical test has an unexpected shape; check its casts "
+                           "before trusting the C model")
+    return safe
 
 
 def intercepts(main_c: str) -> str:

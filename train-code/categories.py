@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -101,7 +102,7 @@ def model_category_names(learner: dict[str, Any]) -> dict[int, list[str]]:
         values, offsets = encoding.get("values") or [], encoding.get("offsets") or []
         if offsets:
             text = bytes(values)
-            names[index] = [text[a:b].decode("utf-8") for a, b in zip(offsets, offsets[1:])]
+            names[index] = [text[a:b].decode("utf-8") for a, b in pairwise(offsets)]
         elif values:
             names[index] = [_number_text(v) for v in values]
     return names

@@ -158,8 +158,8 @@ def _filler(trees: list[dict[str, Any]], num_feature: int, n_rows: int, seed: in
     """Values for unconstrained cells: each feature's thresholds and the values just below;
     a categorical feature's codes, known and not."""
     candidates: list[set[float]] = [set() for _ in range(num_feature)]
-    for f, values in probes.items():
-        candidates[f].update(v for v in values if 0 <= v < 1 << 16 and v.is_integer())
+    for f, probe in probes.items():
+        candidates[f].update(v for v in probe if 0 <= v < 1 << 16 and v.is_integer())
     for tree in trees:
         kinds = tree.get("split_type") or [0] * len(tree["left_children"])
         for node, child in enumerate(tree["left_children"]):
