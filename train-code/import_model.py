@@ -229,8 +229,9 @@ def import_model(args: argparse.Namespace) -> int:
           f"({description.feature_names_source} names), {len(info.trees)} trees, "
           f"{summary.num_nodes} nodes, depth {summary.max_depth}")
     for feature in categorical:
-        print(f"categorical feature {feature.name!r}: {feature.known_codes} codes, names "
-              f"{'from ' + feature.names_from if feature.names_from else 'not known (codes only)'}")
+        names = {"model": "names from the model", "supplied": "names from --categories"}
+        print(f"categorical feature {feature.name!r}: {feature.known_codes} codes, "
+              f"{names.get(feature.names_from or '', 'no names (codes only)')}")
     print(f"parity rows {written.parity_rows} ({description.parity_source})")
     print(f"gate: {gate}")
     if dropped:
