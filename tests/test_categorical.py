@@ -279,3 +279,15 @@ def test_category_names_that_do_not_fit_the_model_are_refused(tmp_path: Path) ->
     numeric.write_text(json.dumps({"size": ["small"]}))
     result = run_import(path, tmp_path / "model", "--categories", str(numeric))
     assert result.returncode != 0 and "'size'" in result.stderr
+
+
+def test_a_feature_with_more_categories_than_served_is_refused_over_limit(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    x = np.c_[rng.integers(0, 100_000, 300), rng.normal(size=300)].astype(float)
+    matrix = xgb.DMatrix(x, label=x[:, 0] % 2 + x[:, 1], feature_types=["c", "q"],
+                         enable_categorical=True)
+    booster = xgb.train({"max_depth": 2, "max_cat_to_onehot": 1, "nthread": 1}, matrix, 2)
+    booster.save_model(tmp_path / "huge.json")
+    result = run_import(tmp_path / "huge.json", tmp_path / "model")
+    assert result.returncode == 3 and "over_limit" in result.stderr
+    assert "limit 65,536" in result.stderr and not (tmp_path / "model").exists()

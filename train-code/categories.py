@@ -20,8 +20,12 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+from import_errors import OverLimit
+
 # XGBoost's range of categories: codes are below 2^24, what a float32 holds exactly.
 CATEGORY_LIMIT = 1 << 24
+# Categories per feature served (fixed): each is a parity row and a name in describe.
+MAX_CATEGORIES = 1 << 16
 MAX_SUPPLIED_BYTES = 16 << 20
 
 
@@ -72,7 +76,11 @@ def categorical_features(learner: dict[str, Any], trees: list[dict[str, Any]],
         if names is not None and len(names) <= largest.get(index, -1):
             raise CategoriesError(f"feature {name!r}: {len(names)} category names, but a split "
                                   f"tests code {largest[index]}")
-        features.append(CategoricalFeature(index, name, names, source, largest.get(index, -1)))
+        feature = CategoricalFeature(index, name, names, source, largest.get(index, -1))
+        if feature.known_codes > MAX_CATEGORIES:
+            raise OverLimit(f"feature {name[:40]!r} has {feature.known_codes:,} categories "
+                            f"(limit {MAX_CATEGORIES:,}, fixed)")
+        features.append(feature)
     return features
 
 
@@ -102,7 +110,7 @@ def model_category_names(learner: dict[str, Any]) -> dict[int, list[str]]:
         values, offsets = encoding.get("values") or [], encoding.get("offsets") or []
         if offsets:
             text = bytes(values)
-            names[index] = [text[a:b].decode("utf-8") for a, b in pairwise(offsets)]
+            names[index] = [text[a:b].decode("utf-8", "replace") for a, b in pairwise(offsets)]
         elif values:
             names[index] = [_number_text(v) for v in values]
     return names
