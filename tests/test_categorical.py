@@ -291,3 +291,39 @@ def test_a_feature_with_more_categories_than_served_is_refused_over_limit(tmp_pa
     result = run_import(tmp_path / "huge.json", tmp_path / "model")
     assert result.returncode == 3 and "over_limit" in result.stderr
     assert "limit 65,536" in result.stderr and not (tmp_path / "model").exists()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_hostile_rows_get_xgboosts_answer_or_a_documented_refusal(
+        tmp_path: Path, imported: Any, engine: str) -> None:
+    """Random rows mixing codes, names, unknown names, values that are no category and junk:
+    every answer is XGBoost's (on the same codes) or one documented, bounded error."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from inference.errors import all_error_codes
+
+    booster, model_dir, _ = imported("binary", "arrays")
+    module = handler(model_dir, tmp_path, engine, f"categorical_hostile_{engine}")
+    codes_of = {0: {n: i for i, n in enumerate(COLORS)}, 2: {n: i for i, n in enumerate(CITIES)}}
+    category = st.one_of(st.integers(-3, 50), st.sampled_from([*UNSEEN, None]),
+                         st.sampled_from([*COLORS, *CITIES]), st.text(max_size=8),
+                         st.floats(allow_nan=False, allow_infinity=False), st.booleans())
+    row = st.tuples(category, st.one_of(st.floats(-3, 3), st.none(), st.text(max_size=3)),
+                    category)
+
+    @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.lists(row, min_size=1, max_size=4))
+    def check(rows: list[tuple[Any, Any, Any]]) -> None:
+        answer = ask(module, [list(r) for r in rows])
+        if answer["status"] != 200:
+            assert answer["error"]["code"] in all_error_codes()
+            assert len(json.dumps(answer)) < 4096
+            return
+        x = np.array([[math.nan if v is None else float(codes_of[i][v]) if isinstance(v, str)
+                       else float(v) for i, v in enumerate(r)] for r in rows])
+        want = booster.inplace_predict(x, missing=np.nan)
+        got = outputs("binary", answer["predictions"])[:, 0]
+        assert np.abs(got - want).max() <= 1e-6
+
+    check()
