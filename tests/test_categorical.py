@@ -327,3 +327,18 @@ def test_hostile_rows_get_xgboosts_answer_or_a_documented_refusal(
         assert np.abs(got - want).max() <= 1e-6
 
     check()
+
+
+def test_a_sample_gets_every_category_and_unseen_code_added(tmp_path: Path) -> None:
+    booster, path, options = train_case("regression", tmp_path)
+    sample = tmp_path / "sample.csv"
+    x = codes(frame(20, 1))
+    sample.write_text(",".join(FEATURES) + "\n" + "\n".join(
+        ",".join("" if math.isnan(v) else str(v) for v in row.tolist()) for row in x) + "\n")
+    result = run_import(path, tmp_path / "model", "--sample", str(sample), *(options or []))
+    assert result.returncode == 0, result.stderr
+    rows = np.array([[math.nan if v is None else v for v in row] for row in
+                     read_parity_rows(tmp_path / "model" / "parity.csv").rows])
+    np.testing.assert_array_equal(rows[:20], x)
+    assert set(map(float, range(46))) <= set(rows[20:, 2].tolist())
+    assert {-1.0, 2.0 ** 24} <= set(rows[20:, 0].tolist())

@@ -197,11 +197,13 @@ def with_probes(rows: np.ndarray, probes: dict[int, list[float]]) -> np.ndarray:
     """The sample, then its first row once per probe value of each categorical feature."""
     import numpy as np
 
-    extra = [rows[0].copy() for values in probes.values() for _ in values] if len(rows) else []
-    for row, (f, value) in zip(extra, ((f, v) for f, vs in probes.items() for v in vs),
-                               strict=True):
-        row[f] = value
-    return np.vstack([rows, *extra]) if extra else rows
+    pairs = [(f, value) for f, values in probes.items() for value in values]
+    if not pairs or not len(rows):
+        return rows
+    extra = np.repeat(rows[:1], len(pairs), axis=0)
+    for r, (f, value) in enumerate(pairs):
+        extra[r, f] = value
+    return np.vstack([rows, extra])
 
 
 def import_model(args: argparse.Namespace) -> int:
