@@ -330,7 +330,7 @@ def test_hostile_rows_get_xgboosts_answer_or_a_documented_refusal(
 
 
 def test_a_sample_gets_every_category_and_unseen_code_added(tmp_path: Path) -> None:
-    booster, path, options = train_case("regression", tmp_path)
+    _, path, options = train_case("regression", tmp_path)
     sample = tmp_path / "sample.csv"
     x = codes(frame(20, 1))
     sample.write_text(",".join(FEATURES) + "\n" + "\n".join(
