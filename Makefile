@@ -47,11 +47,13 @@ scanner: $(SCANNER_VENV)/.installed
 
 # `make model MODEL=path/to/model.json [SAMPLE=rows.csv] [CLASSES=a,b,c] [FEATURES=x,y,z]`
 # imports a user's XGBoost model instead of training the demo (CLASSES and FEATURES may
-# also name a file with one name per line).
+# also name a file with one name per line; CATEGORIES=names.json: a categorical model's
+# category names when it does not store them, see docs/own-model.md).
 MODEL ?=
 SAMPLE ?=
 CLASSES ?=
 FEATURES ?=
+CATEGORIES ?=
 # LAYOUT=ifelse|arrays: the compiled layout; by default both are measured and the faster kept.
 LAYOUT ?=
 $(MODEL_OUT)/metadata.json: $(VENV)/.installed train-code/*.py
@@ -64,7 +66,8 @@ else
 model: venv
 	$(PY) train-code/import_model.py '$(MODEL)' --output-dir $(MODEL_OUT) \
 	  $(if $(SAMPLE),--sample '$(SAMPLE)') $(if $(CLASSES),--classes '$(CLASSES)') \
-	  $(if $(FEATURES),--features '$(FEATURES)') $(if $(LAYOUT),--layout $(LAYOUT))
+	  $(if $(FEATURES),--features '$(FEATURES)') $(if $(LAYOUT),--layout $(LAYOUT)) \
+	  $(if $(CATEGORIES),--categories '$(CATEGORIES)')
 endif
 
 # What demo, start-lambda, invoke, compare and bench serve: app/model/ as it is, trained or

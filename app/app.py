@@ -36,7 +36,8 @@ if TYPE_CHECKING:
 
 SETTINGS = Settings.from_env()
 PREDICTOR = Predictor.load(SETTINGS)
-SCHEMA = FeatureSchema(PREDICTOR.bundle.feature_names, PREDICTOR.bundle.feature_aliases)
+SCHEMA = FeatureSchema(PREDICTOR.bundle.feature_names, PREDICTOR.bundle.feature_aliases,
+                       PREDICTOR.bundle.category_codes)
 LIMITS = Limits(SETTINGS.max_batch_rows, SETTINGS.max_request_bytes)
 ENCODER = PredictionEncoder(PREDICTOR)
 FAST_PARSER = PREDICTOR.parse_instances

@@ -52,6 +52,8 @@ class ModelDescription:
     class_codes: dict[str, str] = field(default_factory=dict)
     feature_aliases: dict[str, dict[str, str]] = field(default_factory=dict)
     flat_result_field: str | None = None
+    # feature name -> {index, categories (names in code order, or None), ...}: categories.py
+    categorical_features: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def spec(self) -> OutputSpec:
@@ -152,6 +154,7 @@ def write_artifacts(output_dir: Path, booster: xgb.Booster, description: ModelDe
         "feature_names": description.feature_names,
         "feature_names_source": description.feature_names_source,
         "feature_aliases": description.feature_aliases,
+        "categorical_features": description.categorical_features,
         "missing_values": {
             "request": "null",
             "means": "missing, as NaN is to XGBoost: each split's learned default direction",

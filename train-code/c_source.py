@@ -10,10 +10,12 @@ transform they share.
 
 from __future__ import annotations
 
+import json
 import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import tl2cgen
 import treelite
@@ -25,6 +27,13 @@ C_SOURCE_FILES = ("header.h", "main.c")
 
 _INTERCEPTS = re.compile(r"\n  // Apply base_scores\n((?:  result\[\d+\] \+= [^\n]+;\n)+)")
 _PREDICT_START = "void predict(union Entry* data, int pred_margin, float* result) {\n"
+# TL2cgen's categorical test casts the value to unsigned int before checking its range: a
+# negative or huge value is undefined behaviour in C. Rewritten to cast only in [0, 2^24),
+# XGBoost's own range of categories (common/categorical.h: InvalidCat).
+_CATEGORY_CAST = re.compile(
+    r"\(tmp = \(unsigned int\)\((data\[\d+\]\.fvalue)\) \), \(\(\1 >= 0\) && "
+    r"\(fabsf\(\1\) <= \(float\)\(1U << FLT_MANT_DIG\)\) && ")
+_SAFE_CAST = re.compile(r"\(tmp = \(unsigned int\)\(data\[\d+\]\.fvalue\), 1\)")
 
 
 @dataclass(frozen=True)
@@ -38,6 +47,7 @@ class CSources:
 
 def c_sources(booster: xgb.Booster) -> CSources:
     header, main_c = tl2cgen_source(booster)
+    main_c = safe_category_casts(main_c)
     files = {"ifelse": {"header.h": header, "main.c": intercept_first(main_c)}}
     refused = {}
     try:
@@ -65,12 +75,35 @@ def tl2cgen_source(booster: xgb.Booster) -> tuple[str, str]:
     """TL2cgen's header.h and main.c, as it writes them."""
     with tempfile.TemporaryDirectory() as scratch:
         json_model = Path(scratch) / "model.json"
-        booster.save_model(json_model)
+        json_model.write_text(json.dumps(without_category_names(booster)), encoding="utf-8")
         tree_model = treelite.frontend.load_xgboost_model(str(json_model))
         generated = Path(scratch) / "generated"
         tl2cgen.generate_c_code(tree_model, dirpath=generated, params={})
         return ((generated / "header.h").read_text(encoding="utf-8"),
                 (generated / "main.c").read_text(encoding="utf-8"))
+
+
+def without_category_names(booster: xgb.Booster) -> dict[str, Any]:
+    """The model's JSON without its category names (XGBoost 3.1+), which Treelite refuses;
+    the trees split on category codes, which stay as they are."""
+    document: dict[str, Any] = json.loads(booster.save_raw("json"))
+    gradient_booster = document["learner"]["gradient_booster"]
+    model = gradient_booster.get("gbtree", gradient_booster)["model"]
+    if "cats" in model:
+        model["cats"] = {"enc": [], "feature_segments": [], "sorted_idx": []}
+    return document
+
+
+def safe_category_casts(main_c: str) -> str:
+    """TL2cgen's categorical tests with the cast after the range check (see _CATEGORY_CAST);
+    a value outside [0, 2^24) goes left, as in XGBoost."""
+    safe = _CATEGORY_CAST.sub(
+        r"((\1 >= 0) && (\1 < (float)(1U << FLT_MANT_DIG)) && "
+        r"(tmp = (unsigned int)(\1), 1) && ", main_c)
+    if safe.count("(unsigned int)(") != len(_SAFE_CAST.findall(safe)):
+        raise RuntimeError("TL2cgen's categorical test has an unexpected shape; check its casts "
+                           "before trusting the C model")
+    return safe
 
 
 def intercepts(main_c: str) -> str:

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from artifacts import ModelDescription
+    from categories import CategoricalFeature
     from model_checks import ModelSummary
     from model_file import ModelInfo
 
@@ -93,6 +94,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--features", help="feature names when the model has none: "
                                            "comma-separated or a file with one per line "
                                            "(default: the model's, else f0..fN-1)")
+    parser.add_argument("--categories",
+                        help="categorical features' category names, for models that do not "
+                             "store them (XGBoost < 3.1): a JSON file of feature name to its "
+                             "names in code order (default: the model's, else codes only)")
     parser.add_argument("--threshold", type=float,
                         help="binary:logistic only: probability of class 1 at or above which a "
                              "row gets class 1 (default 0.5)")
@@ -150,14 +155,34 @@ def checked_model(args: argparse.Namespace,
     return info, summary, hashlib.sha256(raw).hexdigest()
 
 
+def with_categories(info: ModelInfo, args: argparse.Namespace,
+                    description: ModelDescription) -> tuple[ModelDescription,
+                                                            list[CategoricalFeature]]:
+    """The description with the model's categorical features (names from the model or
+    --categories), and those features."""
+    from dataclasses import replace
+
+    from categories import CategoriesError, categorical_features, read_supplied
+
+    try:
+        features = categorical_features(info.learner, info.trees, description.feature_names,
+                                        read_supplied(args.categories))
+    except CategoriesError as error:
+        raise OptionError(str(error)) from error
+    return replace(description, categorical_features={
+        feature.name: feature.metadata() for feature in features}), features
+
+
 def parity_rows(args: argparse.Namespace, info: ModelInfo, names: list[str],
-                limits: Limits) -> np.ndarray:
+                limits: Limits, categorical: list[CategoricalFeature]) -> np.ndarray:
+    from categories import probe_values
     from import_errors import OverLimit
     from parity_file import read_sample
     from split_rows import split_rows
 
+    probes = {feature.index: probe_values(feature) for feature in categorical}
     if args.sample is None:
-        return split_rows(info.trees, info.num_feature)
+        return split_rows(info.trees, info.num_feature, probes=probes)
     if args.sample.is_file() and args.sample.stat().st_size > limits.max_file_bytes:
         raise OverLimit(f"the sample file is over {limits.max_file_mb} MiB (the --max-file-mb "
                         "cap)")
@@ -165,7 +190,20 @@ def parity_rows(args: argparse.Namespace, info: ModelInfo, names: list[str],
     if rows.size > MAX_PARITY_CELLS:
         raise OverLimit(f"the sample has {rows.size:,} values (limit {MAX_PARITY_CELLS:,}, "
                         "fixed): give fewer rows")
-    return rows
+    return with_probes(rows, probes)
+
+
+def with_probes(rows: np.ndarray, probes: dict[int, list[float]]) -> np.ndarray:
+    """The sample, then its first row once per probe value of each categorical feature."""
+    import numpy as np
+
+    pairs = [(f, value) for f, values in probes.items() for value in values]
+    if not pairs or not len(rows):
+        return rows
+    extra = np.repeat(rows[:1], len(pairs), axis=0)
+    for r, (f, value) in enumerate(pairs):
+        extra[r, f] = value
+    return np.vstack([rows, extra])
 
 
 def import_model(args: argparse.Namespace) -> int:
@@ -175,8 +213,8 @@ def import_model(args: argparse.Namespace) -> int:
 
     limits = limits_from(args)
     info, summary, digest = checked_model(args, limits)
-    description = describe(info, args)
-    rows = parity_rows(args, info, description.feature_names, limits)
+    description, categorical = with_categories(info, args, describe(info, args))
+    rows = parity_rows(args, info, description.feature_names, limits, categorical)
     booster = info.booster
     dropped = booster.attributes()
     booster.set_attr(**dict.fromkeys(dropped))  # not served: user attributes of any size
@@ -192,6 +230,10 @@ def import_model(args: argparse.Namespace) -> int:
           f"{description.spec.kind}, {info.num_feature} features "
           f"({description.feature_names_source} names), {len(info.trees)} trees, "
           f"{summary.num_nodes} nodes, depth {summary.max_depth}")
+    for feature in categorical:
+        names = {"model": "names from the model", "supplied": "names from --categories"}
+        print(f"categorical feature {feature.name!r}: {feature.known_codes} codes, "
+              f"{names.get(feature.names_from or '', 'no names (codes only)')}")
     print(f"parity rows {written.parity_rows} ({description.parity_source})")
     print(f"gate: {gate}")
     if dropped:

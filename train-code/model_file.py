@@ -8,7 +8,7 @@ serve exactly is refused here, with a message that says what was found and what 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ class ModelInfo:
     num_class: int
     feature_names: list[str] | None
     trees: list[dict[str, Any]]
+    learner: dict[str, Any] = field(default_factory=dict)  # XGBoost's JSON of the model
 
     @property
     def spec(self) -> OutputSpec:
@@ -102,18 +103,14 @@ def describe(booster: xgb.Booster, file_format: str) -> ModelInfo:
     names = learner.get("feature_names") or None
     return ModelInfo(booster=booster, file_format=file_format, objective=objective,
                      num_feature=int(params["num_feature"]), num_class=num_class,
-                     feature_names=list(names) if names else None, trees=trees)
+                     feature_names=list(names) if names else None, trees=trees,
+                     learner=learner)
 
 
 def refuse_unservable_trees(trees: list[dict[str, Any]], feature_types: list[str],
                             objective: str) -> None:
     if not trees:
         raise ModelFileError("the model has no trees: train it before exporting")
-    if "c" in feature_types or any(any(tree["split_type"]) for tree in trees):
-        raise ModelFileError(
-            "the model has categorical splits (enable_categorical=True), which are not served: "
-            "encode categories as numbers (ordinal codes or one-hot columns) and retrain with "
-            "enable_categorical=False")
     leaf_sizes = {int(tree["tree_param"].get("size_leaf_vector", "1")) for tree in trees}
     if leaf_sizes - {0, 1}:
         raise ModelFileError(f"the model has vector leaves (objective {objective!r}, "

@@ -6,6 +6,9 @@ boundary case) or takes the learned default direction (the feature missing, NaN)
 whose paths are compatible share a row (first fit over the most recent rows), so a model
 of hundreds of trees still needs only a few thousand rows. Features a row does not
 constrain take threshold values of their own, so every row also exercises other trees.
+A categorical split goes left with a code outside its set and right with one in it; each
+categorical feature then gets a row per known code and per value that is no category
+(categories.probe_values), so every category is checked, not only those the splits name.
 """
 
 from __future__ import annotations
@@ -30,10 +33,27 @@ def below(threshold: float) -> float:
     return float(np.nextafter(np.float32(threshold), np.float32(-np.inf)))
 
 
+def point(code: int) -> Interval:
+    """The interval holding exactly one category code (float32 code to the next float32)."""
+    return (float(code), float(np.nextafter(np.float32(code), np.float32(np.inf))))
+
+
+def _directions(tree: dict[str, Any], node: int, f: int,
+                categories: dict[int, list[int]]) -> tuple[Interval, Interval]:
+    """The intervals that go left and right at a node: below / from the threshold, or, for
+    a categorical split, a code outside its set / the smallest code in it."""
+    if node in categories:
+        chosen = set(categories[node])
+        outside = next(c for c in range(len(chosen) + 1) if c not in chosen)
+        return point(outside), point(min(chosen, default=outside))
+    t = float(np.float32(tree["split_conditions"][node]))
+    return (-math.inf, t), (t, math.inf)
+
+
 def split_targets(tree: dict[str, Any]) -> Iterator[list[Requirement]]:
     """Per split node, the requirements of going left, right and missing there."""
-    left, right = tree["left_children"], tree["right_children"]
-    feature, threshold = tree["split_indices"], tree["split_conditions"]
+    left, feature = tree["left_children"], tree["split_indices"]
+    categories = categories_by_node(tree)
     stack: list[tuple[int, list[Requirement]]] = [(0, [])]
     for _ in range(len(left) + 1):  # model_checks refuses cycles; never loop on one anyway
         if not stack:
@@ -41,14 +61,28 @@ def split_targets(tree: dict[str, Any]) -> Iterator[list[Requirement]]:
         node, path = stack.pop()
         if left[node] == -1:
             continue
-        f, t = int(feature[node]), float(np.float32(threshold[node]))
-        go_left, go_right = (f, (-math.inf, t)), (f, (t, math.inf))
+        f = int(feature[node])
+        to_left, to_right = _directions(tree, node, f, categories)
+        go_left, go_right = (f, to_left), (f, to_right)
         yield [*path, go_left]
         yield [*path, go_right]
         yield [*path, (f, None)]
         stack.append((left[node], [*path, go_left]))
-        stack.append((right[node], [*path, go_right]))
+        stack.append((tree["right_children"][node], [*path, go_right]))
     raise ValueError("a tree visits more nodes than it has: not a tree")
+
+
+def categories_by_node(tree: dict[str, Any]) -> dict[int, list[int]]:
+    """Each categorical split's set of codes (those that go right)."""
+    flat = tree.get("categories", [])
+    by_node = {int(node): [int(c) for c in flat[start:start + size]]
+               for node, start, size in zip(tree.get("categories_nodes", []),
+                                            tree.get("categories_segments", []),
+                                            tree.get("categories_sizes", []), strict=True)}
+    for node, kind in enumerate(tree.get("split_type", [])):
+        if kind:
+            by_node.setdefault(node, [])
+    return by_node
 
 
 def _fits(row: dict[int, Interval | None],
@@ -81,7 +115,11 @@ def _value(state: Interval | None) -> float:
     return low
 
 
-def split_rows(trees: list[dict[str, Any]], num_feature: int, seed: int = 0) -> np.ndarray:
+def split_rows(trees: list[dict[str, Any]], num_feature: int, seed: int = 0,
+               probes: dict[int, list[float]] | None = None) -> np.ndarray:
+    """The rows; `probes` (categorical feature -> values, categories.probe_values) adds a row
+    per value of each, other features filled as below."""
+    probes = probes or {}
     rows: list[dict[int, Interval | None]] = []
     for tree in trees:
         for needs in split_targets(tree):
@@ -97,11 +135,15 @@ def split_rows(trees: list[dict[str, Any]], num_feature: int, seed: int = 0) -> 
                     rows.append(merged)
                     _check_cells(len(rows) + 1, num_feature)
     rows.append({f: None for f in range(num_feature)})  # every feature missing
-    fill = _filler(trees, num_feature, len(rows), seed)
+    probe_rows = [(f, value) for f, values in sorted(probes.items()) for value in values]
+    _check_cells(len(rows) + len(probe_rows), num_feature)
+    fill = _filler(trees, num_feature, len(rows) + len(probe_rows), seed, probes)
     out = fill.copy()
     for r, row in enumerate(rows):
         for f, state in row.items():
             out[r, f] = _value(state)
+    for r, (f, value) in enumerate(probe_rows, start=len(rows)):
+        out[r, f] = value
     return out
 
 
@@ -111,12 +153,17 @@ def _check_cells(n_rows: int, num_feature: int) -> None:
                         f"({num_feature:,} features): give a SAMPLE of rows instead")
 
 
-def _filler(trees: list[dict[str, Any]], num_feature: int, n_rows: int, seed: int) -> np.ndarray:
-    """Values for unconstrained cells: each feature's thresholds and the values just below."""
+def _filler(trees: list[dict[str, Any]], num_feature: int, n_rows: int, seed: int,
+            probes: dict[int, list[float]]) -> np.ndarray:
+    """Values for unconstrained cells: each feature's thresholds and the values just below;
+    a categorical feature's codes, known and not."""
     candidates: list[set[float]] = [set() for _ in range(num_feature)]
+    for f, probe in probes.items():
+        candidates[f].update(v for v in probe if 0 <= v < 1 << 16 and v.is_integer())
     for tree in trees:
+        kinds = tree.get("split_type") or [0] * len(tree["left_children"])
         for node, child in enumerate(tree["left_children"]):
-            if child != -1:
+            if child != -1 and not kinds[node]:  # a categorical split holds no threshold
                 t = float(np.float32(tree["split_conditions"][node]))
                 candidates[int(tree["split_indices"][node])].update((t, below(t)))
     rng = np.random.default_rng(seed)

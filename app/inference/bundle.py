@@ -37,7 +37,8 @@ class ModelBundle:
     """The verified artifacts: paths, version, checksum, what the model outputs, names,
     aliases, class codes, the parity criterion and the self-check rows."""
 
-    __slots__ = ("absolute_tolerance", "class_codes", "class_names", "feature_aliases",
+    __slots__ = ("absolute_tolerance", "categorical_features", "category_codes", "class_codes",
+                 "class_names", "feature_aliases",
                  "feature_names", "flat_result_field", "metadata", "min_rows_per_thread",
                  "model_dir", "model_path",
                  "model_sha256", "model_version", "num_outputs", "objective", "output_kind",
@@ -60,6 +61,14 @@ class ModelBundle:
         self.feature_aliases: dict[str, dict[str, str]] = {
             str(scheme): {str(k): str(v) for k, v in names.items()}
             for scheme, names in (metadata.get("feature_aliases") or {}).items()}
+        # feature name -> {index, categories (names in code order, or None), ...}
+        self.categorical_features: dict[str, dict[str, Any]] = dict(
+            metadata.get("categorical_features") or {})
+        # feature index -> category name -> code, for rows that name their categories
+        self.category_codes: dict[int, dict[str, int]] = {
+            int(feature["index"]): {str(name): code
+                                    for code, name in enumerate(feature["categories"] or [])}
+            for feature in self.categorical_features.values()}
         self.class_names: tuple[str, ...] = tuple(map(str, metadata["class_names"]))
         self.class_codes: dict[str, str] = {
             str(k): str(v) for k, v in (metadata.get("class_codes") or {}).items()}

@@ -147,6 +147,13 @@ class NotANumber(RequestError):
     code = "not_a_number"
 
 
+class UnknownCategory(RequestError):
+    """A category name the model was not trained on (XGBoost refuses it too), or a name for a
+    categorical feature whose names are not known."""
+
+    code = "unknown_category"
+
+
 class NonFiniteValue(RequestError):
     code = "non_finite_value"
 

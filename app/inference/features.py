@@ -22,6 +22,7 @@ from .errors import (
     MixedFeatureNames,
     NonFiniteValue,
     NotANumber,
+    UnknownCategory,
     UnknownFeature,
 )
 
@@ -47,8 +48,11 @@ class FeatureSchema:
     """Knows the model's feature order and turns user rows into one flat float64 buffer."""
 
     def __init__(self, feature_names: Sequence[str],
-                 aliases: Mapping[str, Mapping[str, str]] | None = None) -> None:
+                 aliases: Mapping[str, Mapping[str, str]] | None = None,
+                 category_codes: Mapping[int, Mapping[str, int]] | None = None) -> None:
         self.feature_names = tuple(feature_names)
+        # categorical feature index -> category name -> code (empty: known by code only)
+        self._category_codes = dict(category_codes or {})
         self.size = len(self.feature_names)
         self._schemes: dict[str, tuple[str, ...]] = {MODEL_NAMES: self.feature_names}
         for scheme, alias_of in (aliases or {}).items():
@@ -105,6 +109,8 @@ class FeatureSchema:
                 row=row_index, expected=self.size, received=len(row),
             )
         given: frozenset[int] = frozenset()
+        if self._category_codes and str in map(type, row):
+            row = self._codes_of_names(row, row_index)
         if not _NUMBER_TYPES.issuperset(map(type, row)):
             for position, value in enumerate(row):
                 _check_number(value, row_index, self.feature_names[position])
@@ -118,6 +124,26 @@ class FeatureSchema:
             for position, value in enumerate(row):
                 _check_finite(value, row_index, self.feature_names[position])
         self._check_finite_tail(out, start, row_index, given)
+
+    def _codes_of_names(self, row: Sequence[Any], row_index: int) -> list[Any]:
+        """The row with category names replaced by their codes; a string anywhere else is left
+        for the number check to refuse."""
+        out = list(row)
+        for index, value in enumerate(out):
+            codes = self._category_codes.get(index)
+            if codes is None or type(value) is not str:
+                continue
+            code = codes.get(value)
+            if code is None:
+                feature = self.feature_names[index]
+                known = (f"one of its {len(codes)} categories ({_preview(list(codes))})" if codes
+                         else "its integer code (the model lists no category names)")
+                raise UnknownCategory(
+                    f"row {row_index} feature {feature!r}: {_short(value)} is not a category the "
+                    f"model was trained on; send {known}, or null (missing)",
+                    row=row_index, feature=feature, category=value)
+            out[index] = code
+        return out
 
     def _append_mapping(self, out: array, row: Mapping[str, Any], row_index: int) -> None:
         if len(row) == self.size:

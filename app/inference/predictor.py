@@ -75,6 +75,13 @@ class Predictor:
             "feature_aliases": sorted(bundle.feature_aliases),
             "missing_values": "null in a row: missing, as NaN is to XGBoost",
         }
+        if bundle.categorical_features:
+            contract["categorical_features"] = {
+                name: {"categories": feature["categories"], "known_codes": feature["known_codes"]}
+                for name, feature in bundle.categorical_features.items()}
+            contract["categories"] = ("a category's integer code, or its name where categories "
+                                      "are listed; a code no split names, negative or >= 2^24 "
+                                      "goes left at every split on it, as in XGBoost")
         if bundle.is_classifier:
             contract["class_names"] = list(bundle.class_names)
         if bundle.threshold is not None:
