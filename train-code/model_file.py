@@ -7,6 +7,7 @@ serve exactly is refused here, with a message that says what was found and what 
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,7 +133,7 @@ def served_targets(objective: dict[str, Any], num_target: int) -> tuple[float, .
     except ValueError:
         alphas = ()
     if (len(alphas) != num_target or not all(0 < a < 1 for a in alphas)
-            or any(a >= b for a, b in zip(alphas, alphas[1:]))):
+            or any(a >= b for a, b in itertools.pairwise(alphas))):
         raise ModelFileError(f"objective {name!r}: quantile_alpha {text[:80]!r} is not "
                              f"{num_target} ascending value(s) between 0 and 1, one per target")
     return alphas

@@ -43,8 +43,8 @@ class ModelBundle:
                  "feature_names", "flat_result_field", "metadata", "min_rows_per_thread",
                  "model_dir", "model_path",
                  "model_sha256", "model_version", "num_outputs", "objective", "output_kind",
-                 "output_names", "output_values", "self_check_outputs", "self_check_rows", "threshold",
-                 "tolerance")
+                 "output_names", "output_values", "self_check_outputs", "self_check_rows",
+                 "threshold", "tolerance")
 
     def __init__(self, model_dir: str, metadata: dict[str, Any]) -> None:
         """Reads `metadata` (schema 2); a missing or mistyped key raises KeyError/TypeError/
