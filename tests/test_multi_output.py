@@ -23,6 +23,7 @@ from sklearn.datasets import load_diabetes
 
 from c_source import c_sources, write_c_source
 from helpers import AARCH64_CC, APP_DIR, QEMU, ROOT, tool_marks
+from lambda_compare.answers import predictions as compared_numbers
 from lambda_compare.parity_rows import read_parity_rows
 from local_lambda.inprocess import load_handler_module
 from test_open_inference import http_event
@@ -127,7 +128,7 @@ def test_every_output_matches_xgboost_in_both_layouts(tmp_path: Path, imported, 
     case = imported(name)
     model_dir = with_layout(case, layout, tmp_path / "model")
     result = make_native(model_dir, tmp_path / "out", "check", arch)
-    assert result.returncode == 0 and result.stdout.split("\n")[0].endswith(" OK"), (
+    assert result.returncode == 0 and result.stdout.rstrip().endswith(" OK"), (
         result.stdout + result.stderr)
     print(f"{name} layout={layout} {result.stdout.strip()}")
     assert f"outputs={len(case.outputs)} " in result.stdout
@@ -207,6 +208,8 @@ def test_the_handler_serves_every_output_with_both_engines(tmp_path: Path, impor
         print(f"serve {name} layout={layout} engine={engine} rows={len(got)} worst per output "
               + " ".join(f"{o}={w:.3g}" for o, w in zip(case.outputs, worst, strict=True)))
         assert (worst <= TOLERANCE).all()
+        # the compare tool reads every output of both functions' answers
+        assert compared_numbers(json.dumps(answer).encode()).numbers == got.ravel().tolist()
         assert_protocol_answers(module, case, parity.rows[:3], got[:3])
         described = json.loads(module.lambda_handler({"action": "describe"}, None))
         if name.startswith("quantile"):

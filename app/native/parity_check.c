@@ -10,7 +10,7 @@
  *   p_<class> (probabilities) and label (0/1 classes): |compiled - xgboost| <= ABS_TOLERANCE
  *   margin, value, score, quantile_<alpha>, value_<target>:
  *     |compiled - xgboost| <= REL_TOLERANCE * max(1, |xgboost|)
- * A model with several outputs gets a second line with the worst difference of each.
+ * A model with several outputs gets a line with the worst difference of each first.
  * Every row also goes through libmodel's batch entry point (NaN for missing), which must
  * agree exactly on every output. Used by the image build and the cross-architecture tests.
  */
@@ -142,14 +142,14 @@ int main(int argc, char **argv) {
   free(values);
   free(data);
   const int ok = rows > 0 && worst <= tolerance;
-  printf("parity arch=%s rows=%lld outputs=%d missing_rows=%lld max_%s_diff=%.3g (row %lld) "
-         "tolerance=%.3g %s\n", ARCH, (long long)rows, N_OUTPUTS, (long long)missing_rows,
-         absolute ? "abs" : "rel", worst, (long long)worst_row, tolerance, ok ? "OK" : "FAILED");
   if (N_OUTPUTS > 1) {
     printf("per-output max_%s_diff:", absolute ? "abs" : "rel");
     for (int32_t k = 0; k < N_OUTPUTS && k < NAMES_SHOWN; ++k)
       printf(" %s=%.3g", output_names[k], worst_output[k]);
     fputs(N_OUTPUTS > NAMES_SHOWN ? " ...\n" : "\n", stdout);
   }
+  printf("parity arch=%s rows=%lld outputs=%d missing_rows=%lld max_%s_diff=%.3g (row %lld) "
+         "tolerance=%.3g %s\n", ARCH, (long long)rows, N_OUTPUTS, (long long)missing_rows,
+         absolute ? "abs" : "rel", worst, (long long)worst_row, tolerance, ok ? "OK" : "FAILED");
   return ok ? 0 : 1;
 }
