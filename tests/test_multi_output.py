@@ -6,6 +6,7 @@ is still refused says why in one line."""
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 import re
@@ -22,9 +23,10 @@ import xgboost as xgb
 from sklearn.datasets import load_diabetes
 
 from c_source import c_sources, write_c_source
-from helpers import AARCH64_CC, APP_DIR, QEMU, ROOT, tool_marks
+from helpers import AARCH64_CC, APP_DIR, QEMU, ROOT, needs_tools, tool_marks
 from lambda_compare.answers import predictions as compared_numbers
 from lambda_compare.parity_rows import read_parity_rows
+from local_lambda.arm64 import TOOLS as ARM64_TOOLS
 from local_lambda.inprocess import load_handler_module
 from test_open_inference import http_event
 from test_sagemaker_csv import csv_event, csv_of
@@ -240,6 +242,37 @@ def assert_protocol_answers(module: Any, case: Case, rows: list[list[float | Non
     lines = text.split("\n") if width > 1 else [text]
     scores = [[float(s) for s in line.split(",")] for line in lines]
     assert np.array_equal(np.array(scores).reshape(len(rows), width), ours)
+
+
+@pytest.mark.slow
+@needs_tools(*ARM64_TOOLS)
+@pytest.mark.parametrize("name", ["quantile-3", "targets-3"])
+def test_the_emulated_arm64_function_serves_every_output(tmp_path: Path, imported,
+                                                         name: str) -> None:
+    """The arm64 function of the template, its aarch64 code run under qemu (compiled engine)."""
+    from local_lambda.launcher import local_runtime
+
+    case = imported(name)
+    project = tmp_path / "project"
+    shutil.copytree(APP_DIR, project / "app", ignore=shutil.ignore_patterns("build", "model"))
+    shutil.copytree(case.model_dir, project / "app" / "model")
+    shutil.copy(ROOT / "template.yaml", project / "template.yaml")
+    parity = read_parity_rows(case.model_dir / "parity.csv")
+    expected = xgboost_says(case.booster, parity.rows)
+    with local_runtime(project / "template.yaml", emulate_arm64=True) as runtime:
+        response = runtime.client().invoke(
+            FunctionName="XGBoostInferenceArm64Function", LogType="Tail",
+            Payload=json.dumps({"instances": parity.rows}).encode())
+    assert "FunctionError" not in response
+    report = base64.b64decode(response["LogResult"]).decode().splitlines()[-1]
+    assert "EMULATED aarch64 under qemu" in report
+    answer = json.loads(response["Payload"].read())
+    got = np.array([answer_values(name, case, p) for p in answer["predictions"]])
+    worst = (np.abs(got - expected) / np.maximum(1, np.abs(expected))).max(axis=0)
+    print(f"serve {name} engine={answer['engine']} arch=aarch64 (emulated) rows={len(got)} "
+          "worst per output " + " ".join(f"{o}={w:.3g}" for o, w in
+                                         zip(case.outputs, worst, strict=True)))
+    assert (worst <= TOLERANCE).all()
 
 
 def refused(tmp_path: Path, booster: xgb.Booster, *options: str) -> str:

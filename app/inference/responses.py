@@ -10,9 +10,9 @@
   the label is the most probable class (the first one on a tie, as arg-max).
 - regression: `{"value"}`; ranking: `{"score"}`: the model's float32 output, exactly.
 - quantile regression: `{"quantiles": {"0.1": …, "0.5": …, "0.9": …}}`, one value per alpha
-  in the model's (ascending) alpha order, as XGBoost gives them (not re-sorted: XGBoost does
-  not keep a row's quantiles from crossing); multi-target regression: `{"values": [...]}`, one
-  per target in the model's order (`describe` names them).
+  in the model's (ascending) alpha order, the values ascending too, as XGBoost's prediction
+  sorts them; multi-target regression: `{"values": [...]}`, one per target in the model's
+  order (`describe` names them).
 
 Where the request was the original sample's flat object, the metadata's `flat_result_field`
 is added with the class code of the first row's label (the demo: `"result": "B"`).
