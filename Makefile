@@ -48,12 +48,14 @@ scanner: $(SCANNER_VENV)/.installed
 # `make model MODEL=path/to/model.json [SAMPLE=rows.csv] [CLASSES=a,b,c] [FEATURES=x,y,z]`
 # imports a user's XGBoost model instead of training the demo (CLASSES and FEATURES may
 # also name a file with one name per line; CATEGORIES=names.json: a categorical model's
-# category names when it does not store them, see docs/own-model.md).
+# category names when it does not store them, see docs/own-model.md; TARGETS=a,b,c names a
+# multi-target model's targets).
 MODEL ?=
 SAMPLE ?=
 CLASSES ?=
 FEATURES ?=
 CATEGORIES ?=
+TARGETS ?=
 # LAYOUT=ifelse|arrays: the compiled layout; by default both are measured and the faster kept.
 LAYOUT ?=
 $(MODEL_OUT)/metadata.json: $(VENV)/.installed train-code/*.py
@@ -67,7 +69,8 @@ model: venv
 	$(PY) train-code/import_model.py '$(MODEL)' --output-dir $(MODEL_OUT) \
 	  $(if $(SAMPLE),--sample '$(SAMPLE)') $(if $(CLASSES),--classes '$(CLASSES)') \
 	  $(if $(FEATURES),--features '$(FEATURES)') $(if $(LAYOUT),--layout $(LAYOUT)) \
-	  $(if $(CATEGORIES),--categories '$(CATEGORIES)')
+	  $(if $(CATEGORIES),--categories '$(CATEGORIES)') \
+	  $(if $(TARGETS),--targets '$(TARGETS)')
 endif
 
 # What demo, start-lambda, invoke, compare and bench serve: app/model/ as it is, trained or

@@ -92,6 +92,7 @@ def predictions(body: bytes) -> Predictions:
         for key in ("margin", "value", "score"):
             if key in row:
                 numbers.append(_finite(row[key], f"predictions[{index}].{key}"))
+        numbers += _many(row, index)
     return Predictions(labels, numbers)
 
 
@@ -118,6 +119,17 @@ def served(document: Any) -> dict[str, Any]:
         versions = {clip(name): clip(version) for name, version in versions.items()}
     result["library_versions"] = versions
     return result
+
+
+def _many(row: dict[str, Any], index: int) -> list[float]:
+    """A quantile answer's {alpha: value} and a multi-target answer's [values], in order."""
+    quantiles, values = row.get("quantiles", {}), row.get("values", [])
+    if not isinstance(quantiles, dict) or not isinstance(values, list):
+        raise AnswerError(f"predictions[{index}] has quantiles {kind(quantiles)} and values "
+                          f"{kind(values)}, expected an object and a list of numbers")
+    return ([_finite(v, f"predictions[{index}].quantiles[{clip(k, 40)!r}]")
+             for k, v in quantiles.items()]
+            + [_finite(v, f"predictions[{index}].values[{i}]") for i, v in enumerate(values)])
 
 
 def _finite(value: Any, where: str) -> float:

@@ -181,15 +181,10 @@ def refused(tmp_path: Path, model: Path, *options: str) -> str:
     return result.stderr
 
 
-@pytest.mark.parametrize("objective,params", [
-    ("survival:cox", {}),
-    ("reg:quantileerror", {"quantile_alpha": 0.5}),
-])
-def test_unsupported_objective_is_refused_by_name(tmp_path: Path, objective: str,
-                                                  params: dict[str, Any]) -> None:
-    model = save(train(objective, rounds=2, **params), tmp_path, objective)
+def test_unsupported_objective_is_refused_by_name(tmp_path: Path) -> None:
+    model = save(train("survival:cox", rounds=2), tmp_path, "survival:cox")
     message = refused(tmp_path, model)
-    assert f"objective {objective!r} is not supported" in message
+    assert "objective 'survival:cox' is not supported" in message
 
 
 def test_a_pickle_is_refused_and_never_unpickled(tmp_path: Path) -> None:
@@ -217,11 +212,19 @@ def test_a_file_that_is_not_xgboost_json_or_ubjson_is_refused(tmp_path: Path, co
     assert found in refused(tmp_path, model)
 
 
-def test_multi_target_models_are_refused(tmp_path: Path) -> None:
+def test_categorical_splits_are_refused(tmp_path: Path) -> None:
+    x = np.c_[np.arange(100.0) % 4, np.arange(100.0)]
+    matrix = xgb.DMatrix(x, label=(np.arange(100.0) % 4) * 3, feature_types=["c", "q"],
+                         enable_categorical=True)
+    booster = xgb.train({"objective": "reg:squarederror", "nthread": 1}, matrix, 3)
+    assert "categorical splits" in refused(tmp_path, save(booster, tmp_path, "categorical"))
+
+
+def test_multi_label_classifiers_are_refused(tmp_path: Path) -> None:
     x = np.random.default_rng(0).normal(size=(100, 3))
-    booster = xgb.train({"objective": "reg:squarederror", "nthread": 1},
-                        xgb.DMatrix(x, label=np.c_[x[:, 0], x[:, 1]]), 3)
-    assert "2 targets" in refused(tmp_path, save(booster, tmp_path, "two-targets"))
+    booster = xgb.train({"objective": "binary:logistic", "nthread": 1},
+                        xgb.DMatrix(x, label=np.c_[x[:, 0] > 0, x[:, 1] > 0]), 3)
+    assert "2 targets" in refused(tmp_path, save(booster, tmp_path, "two-labels"))
 
 
 def test_linear_boosters_are_refused(tmp_path: Path) -> None:

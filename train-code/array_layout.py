@@ -60,7 +60,8 @@ def forest_from_booster(booster: xgb.Booster) -> Forest:
         gradient_booster = gradient_booster["gbtree"]
     model = gradient_booster["model"]
     params = learner["learner_model_param"]
-    n_groups = max(1, int(params.get("num_class", "0")))
+    # One output per class, or per target (quantile alpha, regression target).
+    n_groups = max(1, int(params.get("num_class", "0")), int(params.get("num_target", "1")))
     forest = Forest(n_groups=n_groups)
     for index, (tree, group) in enumerate(zip(model["trees"], model["tree_info"], strict=True)):
         if not 0 <= int(group) < n_groups:

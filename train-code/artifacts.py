@@ -54,10 +54,14 @@ class ModelDescription:
     flat_result_field: str | None = None
     # feature name -> {index, categories (names in code order, or None), ...}: categories.py
     categorical_features: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # A quantile model's alphas as text ("0.1"), or a multi-target model's target names:
+    # one per output, in output order; [] for every other model.
+    output_names: list[str] = field(default_factory=list)
+    num_targets: int = 1
 
     @property
     def spec(self) -> OutputSpec:
-        return output_spec(self.objective)
+        return output_spec(self.objective, self.num_targets)
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,9 @@ def output_metadata(description: ModelDescription, num_outputs: int) -> dict[str
     }
     if spec.kind == BINARY and spec.values == PROBABILITY:
         meta["probability_of_class_index"] = 1
+    if description.output_names:  # quantile and multi-target models: what each output is
+        meta["output_names"] = description.output_names
+        meta["num_targets"] = description.num_targets
     return meta
 
 
@@ -128,7 +135,8 @@ def write_artifacts(output_dir: Path, booster: xgb.Booster, description: ModelDe
     outputs = xgboost_outputs(booster, description.objective, parity_x)
     parity_path = output_dir / PARITY_FILE
     write_parity_file(parity_path, description.feature_names, parity_x, outputs,
-                      output_columns(description.spec, description.class_names))
+                      output_columns(description.spec, description.class_names,
+                                     description.output_names))
 
     sources = c_sources(booster)
     choice = choose_layout(sources, parity_path, parity_x, layout)

@@ -11,12 +11,14 @@ transform they share.
 from __future__ import annotations
 
 import json
+import math
 import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import tl2cgen
 import treelite
 import xgboost as xgb
@@ -34,6 +36,21 @@ _CATEGORY_CAST = re.compile(
     r"\(tmp = \(unsigned int\)\((data\[\d+\]\.fvalue)\) \), \(\(\1 >= 0\) && "
     r"\(fabsf\(\1\) <= \(float\)\(1U << FLT_MANT_DIG\)\) && ")
 _SAFE_CAST = re.compile(r"\(tmp = \(unsigned int\)\(data\[\d+\]\.fvalue\), 1\)")
+_INTERCEPT_LINE = re.compile(r"  result\[(\d+)\] \+= ([^;\n]+);\n")
+# XGBoost keeps base_score as an output (a probability, a mean); the trees add to its margin.
+_LOGIT_LINK = frozenset(("reg:logistic",))
+_LOG_LINK = frozenset(("count:poisson", "reg:gamma", "reg:tweedie"))
+_IDENTITY_POSTPROCESS = "void postprocess(float* result) {\n  // Do nothing\n}\n"
+_SORTED_POSTPROCESS = """void postprocess(float* result) {
+  // XGBoost's quantile prediction: the row's quantiles in ascending order (insertion sort)
+  for (int i = 1; i < N_TARGET; ++i) {
+    const float value = result[i];
+    int j = i - 1;
+    for (; j >= 0 && result[j] > value; --j) result[j + 1] = result[j];
+    result[j + 1] = value;
+  }
+}
+"""
 
 
 @dataclass(frozen=True)
@@ -48,6 +65,7 @@ class CSources:
 def c_sources(booster: xgb.Booster) -> CSources:
     header, main_c = tl2cgen_source(booster)
     main_c = safe_category_casts(main_c)
+    main_c = with_target_outputs(main_c, booster)
     files = {"ifelse": {"header.h": header, "main.c": intercept_first(main_c)}}
     refused = {}
     try:
@@ -104,6 +122,47 @@ def safe_category_casts(main_c: str) -> str:
         raise RuntimeError("TL2cgen's categorical test has an unexpected shape; check its casts "
                            "before trusting the C model")
     return safe
+def with_target_outputs(main_c: str, booster: xgb.Booster) -> str:
+    """TL2cgen's main.c made to give XGBoost's outputs for a model with several targets.
+
+    XGBoost starts each target (quantile alpha, regression target) from its own base_score;
+    TL2cgen 1.0 writes the first target's for all of them. The margins are computed here as
+    XGBoost computes them (float32, through the objective's link), checked against TL2cgen's
+    first line, and written in its place. A quantile model's prediction is, in XGBoost 3, each
+    row's quantiles sorted ascending (so they never cross); TL2cgen does not sort, so the
+    postprocessor here does. The parity gate then checks every output.
+    """
+    learner = json.loads(booster.save_raw("json"))["learner"]
+    params, objective = learner["learner_model_param"], learner["objective"]["name"]
+    num_target = int(params.get("num_target", "1"))
+    if num_target <= 1:
+        return main_c
+    margins = _target_margins(params["base_score"], objective, num_target)
+    block = intercepts(main_c)
+    written = [(int(k), float(v)) for k, v in _INTERCEPT_LINE.findall(block)]
+    if ([k for k, _ in written] != list(range(num_target))
+            or not math.isclose(written[0][1], margins[0], rel_tol=1e-6, abs_tol=1e-6)):
+        raise RuntimeError(f"TL2cgen's intercepts {written[:4]} do not fit XGBoost's "
+                           f"{margins[:4]}: check the intercept handling")
+    lines = "".join(f"  result[{k}] += {margin!r};\n" for k, margin in enumerate(margins))
+    main_c = main_c.replace(block, lines, 1)
+    if objective != "reg:quantileerror":
+        return main_c
+    if _IDENTITY_POSTPROCESS not in main_c:
+        raise RuntimeError("TL2cgen's postprocess() of a quantile model has an unexpected "
+                           "shape; check the quantile handling")
+    return main_c.replace(_IDENTITY_POSTPROCESS, _SORTED_POSTPROCESS, 1)
+
+
+def _target_margins(base_score: str, objective: str, num_target: int) -> list[float]:
+    values = np.array([float(cell) for cell in base_score.strip("[]").split(",")],
+                      dtype=np.float32)
+    values = np.broadcast_to(values, (num_target,)) if values.size == 1 else values
+    if objective in _LOGIT_LINK:
+        values = -np.log(np.float32(1) / values - np.float32(1))
+    elif objective in _LOG_LINK:
+        values = np.log(values)
+    return [float(value) for value in values.astype(np.float32)]
 
 
 def intercepts(main_c: str) -> str:

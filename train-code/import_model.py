@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from import_limits import MAX_PARITY_CELLS, Limits, add_limit_arguments, limits_from
 from layouts import LAYOUTS
-from objectives import BINARY, MULTICLASS
+from objectives import BINARY, MULTI_TARGET, MULTICLASS, QUANTILE
 
 # XGBoost, numpy and TL2cgen take seconds to import: the functions below import them once the
 # arguments are read, so --help and a bad option answer at once.
@@ -83,6 +83,24 @@ def class_names(info: ModelInfo, supplied: list[str] | None) -> list[str]:
     return supplied
 
 
+def output_names(info: ModelInfo, supplied: list[str] | None) -> list[str]:
+    """A quantile model's alphas as text, or a multi-target model's target names; else []."""
+    kind = info.spec.kind
+    if supplied is not None and kind != MULTI_TARGET:
+        raise OptionError(f"target names given, but the model (objective {info.objective!r}) "
+                           "has one target")
+    if kind == QUANTILE:
+        return [repr(alpha) for alpha in info.quantile_alphas]
+    if kind != MULTI_TARGET:
+        return []
+    if supplied is None:
+        return [str(i) for i in range(info.num_target)]
+    if len(supplied) != info.num_target:
+        raise OptionError(f"{len(supplied)} target names given, the model has "
+                           f"{info.num_target} targets")
+    return supplied
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("model", type=Path, help="XGBoost model saved as .json or .ubj")
@@ -98,6 +116,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="categorical features' category names, for models that do not "
                              "store them (XGBoost < 3.1): a JSON file of feature name to its "
                              "names in code order (default: the model's, else codes only)")
+    parser.add_argument("--targets", help="a multi-target model's target names: comma-separated, "
+                                          "or a file with one per line (default: 0..T-1)")
     parser.add_argument("--threshold", type=float,
                         help="binary:logistic only: probability of class 1 at or above which a "
                              "row gets class 1 (default 0.5)")
@@ -126,6 +146,8 @@ def describe(info: ModelInfo, args: argparse.Namespace) -> ModelDescription:
         version_prefix=re.sub(r"[^A-Za-z0-9_.-]", "-", args.model.stem)[:40] + "-xgb",
         threshold=threshold,
         parity_source="sample" if args.sample else "split-thresholds",
+        output_names=output_names(info, names_from(args.targets, "target names")),
+        num_targets=info.num_target,
     )
 
 
@@ -234,6 +256,10 @@ def import_model(args: argparse.Namespace) -> int:
         names = {"model": "names from the model", "supplied": "names from --categories"}
         print(f"categorical feature {feature.name!r}: {feature.known_codes} codes, "
               f"{names.get(feature.names_from or '', 'no names (codes only)')}")
+    if description.output_names:
+        what = "quantile alphas" if description.spec.kind == QUANTILE else "targets"
+        print(f"outputs: {len(description.output_names)} {what} "
+              f"{', '.join(description.output_names)[:200]}")
     print(f"parity rows {written.parity_rows} ({description.parity_source})")
     print(f"gate: {gate}")
     if dropped:

@@ -22,6 +22,7 @@ import numpy as np
 
 from import_errors import ImportRefused, OverLimit
 from import_limits import MAX_CLASSES, MAX_NAME_CHARS, Limits, flag_of
+from objectives import vector_leaves
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 ROOT_PARENT = (-1, 2147483647)  # XGBoost writes the root's parent as INT32_MAX
@@ -74,6 +75,8 @@ def check_model(document: dict[str, Any], limits: Limits) -> ModelSummary:
         where = f"tree {index}"
         if not isinstance(tree, dict):
             raise invalid("invalid_model", f"{where} is not an object")
+        if _int_param(_object(tree, "tree_param", where), "size_leaf_vector", 1) > 1:
+            raise invalid("model_not_served", vector_leaves(objective))  # before its shape
         tree_nodes, tree_depth = check_tree(tree, where, num_feature, outputs, limits)
         nodes, depth = nodes + tree_nodes, max(depth, tree_depth)
         if nodes > limits.max_nodes:

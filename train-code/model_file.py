@@ -7,6 +7,7 @@ serve exactly is refused here, with a message that says what was found and what 
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +15,13 @@ from typing import Any
 
 import xgboost as xgb
 
-from objectives import OutputSpec, output_spec
+from objectives import (
+    MULTI_TARGET,
+    QUANTILE_OBJECTIVE,
+    OutputSpec,
+    output_spec,
+    vector_leaves,
+)
 
 SAVE_HINT = "save it from XGBoost with booster.save_model('model.json') (or 'model.ubj')"
 # UBJSON type markers that can follow the opening '{' of XGBoost's UBJSON document.
@@ -37,10 +44,12 @@ class ModelInfo:
     feature_names: list[str] | None
     trees: list[dict[str, Any]]
     learner: dict[str, Any] = field(default_factory=dict)  # XGBoost's JSON of the model
+    num_target: int = 1
+    quantile_alphas: tuple[float, ...] = ()
 
     @property
     def spec(self) -> OutputSpec:
-        return output_spec(self.objective)
+        return output_spec(self.objective, self.num_target)
 
 
 def sniff_format(head: bytes) -> str:
@@ -85,10 +94,6 @@ def describe(booster: xgb.Booster, file_format: str) -> ModelInfo:
     objective = learner["objective"]["name"]
     output_spec(objective)  # an objective the compiled model cannot reproduce is refused first
     params = learner["learner_model_param"]
-    num_target = int(params.get("num_target", "1"))
-    if num_target > 1:
-        raise ModelFileError(f"the model has {num_target} targets (objective {objective!r}): "
-                             "multi-target models are not served")
     booster_kind = learner["gradient_booster"]["name"]
     if booster_kind == "gbtree":
         model = learner["gradient_booster"]["model"]
@@ -99,12 +104,40 @@ def describe(booster: xgb.Booster, file_format: str) -> ModelInfo:
                              "(gbtree, dart) compile to C")
     trees = model["trees"]
     refuse_unservable_trees(trees, learner.get("feature_types") or [], objective)
+    num_target = int(params.get("num_target", "1"))
+    alphas = served_targets(learner["objective"], num_target)
     num_class = int(params.get("num_class", "0"))
     names = learner.get("feature_names") or None
     return ModelInfo(booster=booster, file_format=file_format, objective=objective,
                      num_feature=int(params["num_feature"]), num_class=num_class,
                      feature_names=list(names) if names else None, trees=trees,
-                     learner=learner)
+                     learner=learner, num_target=num_target, quantile_alphas=alphas)
+
+
+def served_targets(objective: dict[str, Any], num_target: int) -> tuple[float, ...]:
+    """The quantile alphas (one output each), or (); several targets only for regression.
+
+    XGBoost keeps a quantile model's alphas in its objective (`[1E-1,5E-1,9E-1]`), one
+    target each, ascending (it refuses others at training); its outputs come in that order.
+    """
+    name = objective["name"]
+    if name != QUANTILE_OBJECTIVE:
+        kind = output_spec(name, num_target).kind
+        if num_target > 1 and kind != MULTI_TARGET:
+            raise ModelFileError(f"the model has {num_target} targets with objective {name!r}: "
+                                 f"several targets are served for regression objectives only, "
+                                 f"not for a {kind} model (multi-label)")
+        return ()
+    text = str(objective.get("quantile_loss_param", {}).get("quantile_alpha", "")).strip()
+    try:
+        alphas = tuple(float(cell) for cell in text.strip("[]").split(","))
+    except ValueError:
+        alphas = ()
+    if (len(alphas) != num_target or not all(0 < a < 1 for a in alphas)
+            or any(a >= b for a, b in itertools.pairwise(alphas))):
+        raise ModelFileError(f"objective {name!r}: quantile_alpha {text[:80]!r} is not "
+                             f"{num_target} ascending value(s) between 0 and 1, one per target")
+    return alphas
 
 
 def refuse_unservable_trees(trees: list[dict[str, Any]], feature_types: list[str],
@@ -113,5 +146,4 @@ def refuse_unservable_trees(trees: list[dict[str, Any]], feature_types: list[str
         raise ModelFileError("the model has no trees: train it before exporting")
     leaf_sizes = {int(tree["tree_param"].get("size_leaf_vector", "1")) for tree in trees}
     if leaf_sizes - {0, 1}:
-        raise ModelFileError(f"the model has vector leaves (objective {objective!r}, "
-                             "multi_strategy='multi_output_tree'): not served")
+        raise ModelFileError(vector_leaves(objective))

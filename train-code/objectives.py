@@ -11,6 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 BINARY, MULTICLASS, REGRESSION, RANKING = "binary", "multiclass", "regression", "ranking"
+# Several outputs per row: one per quantile_alpha, or one per target of a multi-output
+# regression (multi_strategy="one_output_per_tree": one tree per target and round).
+QUANTILE, MULTI_TARGET = "quantile", "multi_target"
+QUANTILE_OBJECTIVE = "reg:quantileerror"
 # What the compiled model's outputs are; the parity file names its output columns so.
 PROBABILITY, MARGIN, LABEL, VALUE, SCORE = "probability", "margin", "label", "value", "score"
 
@@ -42,25 +46,39 @@ SUPPORTED: dict[str, OutputSpec] = {
     "reg:gamma": OutputSpec(REGRESSION, VALUE),
     "reg:tweedie": OutputSpec(REGRESSION, VALUE),
     "count:poisson": OutputSpec(REGRESSION, VALUE),
+    # One value per alpha, in the model's alpha order (XGBoost requires them ascending).
+    QUANTILE_OBJECTIVE: OutputSpec(QUANTILE, VALUE),
     "rank:pairwise": OutputSpec(RANKING, SCORE),
     "rank:ndcg": OutputSpec(RANKING, SCORE),
     "rank:map": OutputSpec(RANKING, SCORE),
 }
 
 _WHY_NOT = {
-    "survival:": "survival outputs (hazard ratios, AFT intervals) are not served",
-    "reg:quantileerror": "quantile outputs (one per alpha) are not served",
+    "survival:": "survival outputs (Cox hazard ratios, relative to a baseline hazard the "
+                 "model file does not hold; AFT survival times) have no response shape and no "
+                 "parity test here",
 }
+
+
+def vector_leaves(objective: str) -> str:
+    """Why a model with vector leaves (one leaf value per target) is refused."""
+    return (f"the model has vector leaves (objective {objective!r}, multi_strategy="
+            "'multi_output_tree'): each leaf holds every target's value, which the compiled C "
+            "does not walk; retrain with multi_strategy='one_output_per_tree' (one tree per "
+            "target)")
 
 
 class UnsupportedObjective(ValueError):
     """The model's objective cannot be compiled to give XGBoost's own predictions."""
 
 
-def output_spec(objective: str) -> OutputSpec:
+def output_spec(objective: str, num_targets: int = 1) -> OutputSpec:
+    """The objective's outputs; a regression objective with several targets gives a
+    multi-target model (one value per target)."""
     spec = SUPPORTED.get(objective)
     if spec is not None:
-        return spec
+        return (OutputSpec(MULTI_TARGET, VALUE) if num_targets > 1 and spec.kind == REGRESSION
+                else spec)
     reason = next((why for prefix, why in _WHY_NOT.items() if objective.startswith(prefix)),
                   "the compiled model cannot reproduce its predictions")
     raise UnsupportedObjective(

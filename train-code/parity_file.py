@@ -5,7 +5,8 @@ header (the feature names, then one column per model output), then per row the f
 and XGBoost's outputs as exact float text, `nan` for a missing value. Output columns are
 named by what they hold, which also tells the checker how to compare them:
 `p_<class>` probabilities and `label` classes absolutely, `margin`, `value` and `score`
-relatively.
+relatively, as are `quantile_<alpha>` (one per alpha) and `value_<target>` (one per target of a
+multi-target model).
 """
 
 from __future__ import annotations
@@ -16,7 +17,17 @@ from pathlib import Path
 import numpy as np
 import xgboost as xgb
 
-from objectives import LABEL, MARGIN, MULTICLASS, PROBABILITY, SCORE, VALUE, OutputSpec
+from objectives import (
+    LABEL,
+    MARGIN,
+    MULTI_TARGET,
+    MULTICLASS,
+    PROBABILITY,
+    QUANTILE,
+    SCORE,
+    VALUE,
+    OutputSpec,
+)
 
 _UNSAFE = re.compile(r'[,"\r\n]')
 
@@ -34,7 +45,11 @@ def xgboost_outputs(booster: xgb.Booster, objective: str, x: np.ndarray) -> np.n
     return np.asarray(predicted, dtype=np.float64).reshape(len(x), -1)
 
 
-def output_columns(spec: OutputSpec, class_names: list[str]) -> list[str]:
+def output_columns(spec: OutputSpec, class_names: list[str],
+                   output_names: list[str] | None = None) -> list[str]:
+    if spec.kind in (QUANTILE, MULTI_TARGET):
+        prefix = "quantile_" if spec.kind == QUANTILE else "value_"
+        return [prefix + _UNSAFE.sub("_", name) for name in output_names or []]
     if spec.values == PROBABILITY:
         named = class_names[1:] if spec.kind != MULTICLASS else class_names
         return ["p_" + _UNSAFE.sub("_", name) for name in named]

@@ -26,7 +26,9 @@ if TYPE_CHECKING:
 
 METADATA_FILE = "metadata.json"
 RETRAIN_HINT = "run `make model` (or `make model MODEL=...`) to write the artifacts"
-OUTPUT_KINDS = ("binary", "multiclass", "regression", "ranking")
+OUTPUT_KINDS = ("binary", "multiclass", "regression", "ranking", "quantile", "multi_target")
+# Output kinds with one named output per quantile alpha or per target (`output_names`).
+NAMED_OUTPUTS = ("quantile", "multi_target")
 NAN = float("nan")
 
 
@@ -42,8 +44,8 @@ class ModelBundle:
                  "feature_names", "flat_result_field", "metadata", "min_rows_per_thread",
                  "model_dir", "model_path",
                  "model_sha256", "model_version", "num_outputs", "objective", "output_kind",
-                 "output_values", "self_check_outputs", "self_check_rows", "threshold",
-                 "tolerance")
+                 "output_names", "output_values", "self_check_outputs", "self_check_rows",
+                 "threshold", "tolerance")
 
     def __init__(self, model_dir: str, metadata: dict[str, Any]) -> None:
         """Reads `metadata` (schema 2); a missing or mistyped key raises KeyError/TypeError/
@@ -70,6 +72,8 @@ class ModelBundle:
                                     for code, name in enumerate(feature["categories"] or [])}
             for feature in self.categorical_features.values()}
         self.class_names: tuple[str, ...] = tuple(map(str, metadata["class_names"]))
+        # A quantile model's alphas as text ("0.1"), a multi-target model's target names.
+        self.output_names: tuple[str, ...] = tuple(map(str, metadata.get("output_names") or ()))
         self.class_codes: dict[str, str] = {
             str(k): str(v) for k, v in (metadata.get("class_codes") or {}).items()}
         threshold = metadata.get("threshold")
@@ -132,6 +136,13 @@ def load_bundle(model_dir: StrPath) -> ModelBundle:
     return bundle
 
 
+def _all_numbers(names: tuple[str, ...]) -> bool:
+    try:
+        return all(0.0 < float(name) < 1.0 for name in names)
+    except ValueError:
+        return False
+
+
 def _check_consistent(bundle: ModelBundle, metadata_path: str) -> None:
     """The shapes the encoders rely on, checked once so a request never finds them wrong."""
     problem = None
@@ -144,7 +155,13 @@ def _check_consistent(bundle: ModelBundle, metadata_path: str) -> None:
     elif kind == "multiclass" and (classes < 2 or bundle.num_outputs != classes):
         problem = f"a multiclass model needs one output per class, has {bundle.num_outputs} " \
                   f"outputs for {classes} classes"
-    elif not bundle.is_classifier and bundle.num_outputs != 1:
+    elif kind in NAMED_OUTPUTS and (bundle.num_outputs < 1
+                                    or len(bundle.output_names) != bundle.num_outputs):
+        problem = f"a {kind} model needs one output name per output, has " \
+                  f"{len(bundle.output_names)} for {bundle.num_outputs} outputs"
+    elif kind == "quantile" and not _all_numbers(bundle.output_names):
+        problem = f"a quantile model's output names are its alphas, got {bundle.output_names}"
+    elif not bundle.is_classifier and kind not in NAMED_OUTPUTS and bundle.num_outputs != 1:
         problem = f"a {kind} model gives 1 output per row, not {bundle.num_outputs}"
     elif not bundle.self_check_rows or any(
             len(row) != bundle.num_features for row in bundle.self_check_rows) or any(

@@ -86,6 +86,10 @@ class Predictor:
             contract["class_names"] = list(bundle.class_names)
         if bundle.threshold is not None:
             contract["threshold"] = bundle.threshold
+        if bundle.output_kind == "quantile":  # the keys of each answer's quantiles, in order
+            contract["quantile_alphas"] = [float(name) for name in bundle.output_names]
+        elif bundle.output_kind == "multi_target":  # what each answer's values are, in order
+            contract["target_names"] = list(bundle.output_names)
         return {**self.provenance(), **contract,
                 "trained_with": bundle.metadata.get("library_versions", {})}
 

@@ -9,6 +9,10 @@
 - multiclass: `{"label", "class_index", "probabilities": {every class}}`, 9 decimals each;
   the label is the most probable class (the first one on a tie, as arg-max).
 - regression: `{"value"}`; ranking: `{"score"}`: the model's float32 output, exactly.
+- quantile regression: `{"quantiles": {"0.1": …, "0.5": …, "0.9": …}}`, one value per alpha
+  in the model's (ascending) alpha order, the values ascending too, as XGBoost's prediction
+  sorts them; multi-target regression: `{"values": [...]}`, one per target in the model's
+  order (`describe` names them).
 
 Where the request was the original sample's flat object, the metadata's `flat_result_field`
 is added with the class code of the first row's label (the demo: `"result": "B"`).
@@ -153,6 +157,31 @@ class _Values(_Rows):
         return "[" + ",".join(key + number(value) + "}" for value in outputs) + "]"
 
 
+class _Quantiles(_Rows):
+    """One value per quantile alpha, under the alpha's text as the model records it."""
+
+    def __init__(self, predictor: Predictor) -> None:
+        super().__init__(predictor)
+        self._keys = [json.dumps(name) + ":" for name in predictor.bundle.output_names]
+
+    def python_predictions(self, outputs: array) -> str:
+        width, keys, parts = self._width, self._keys, []
+        for start in range(0, len(outputs), width):
+            shown = ",".join(key + number(value) for key, value in
+                             zip(keys, outputs[start:start + width], strict=True))
+            parts.append('{"quantiles":{' + shown + "}}")
+        return "[" + ",".join(parts) + "]"
+
+
+class _TargetValues(_Rows):
+    """One value per target of a multi-target regression, in the model's target order."""
+
+    def python_predictions(self, outputs: array) -> str:
+        width = self._width
+        return "[" + ",".join('{"values":[' + ",".join(map(number, outputs[start:start + width]))
+                              + "]}" for start in range(0, len(outputs), width)) + "]"
+
+
 def _arg_max(row: array) -> int:
     best = 0
     for index in range(1, len(row)):
@@ -169,6 +198,10 @@ def _rows_for(predictor: Predictor) -> _Rows:
         return _BinaryDecisions(predictor)
     if bundle.output_kind == "multiclass":
         return _Multiclass(predictor)
+    if bundle.output_kind == "quantile":
+        return _Quantiles(predictor)
+    if bundle.output_kind == "multi_target":
+        return _TargetValues(predictor)
     return _Values(predictor)
 
 

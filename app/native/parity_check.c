@@ -8,7 +8,9 @@
  * The number of outputs comes from the generated code (N_TARGET * MAX_N_CLASS in
  * header.h) and must match the file. Output columns say how they are compared:
  *   p_<class> (probabilities) and label (0/1 classes): |compiled - xgboost| <= ABS_TOLERANCE
- *   margin, value, score: |compiled - xgboost| <= REL_TOLERANCE * max(1, |xgboost|)
+ *   margin, value, score, quantile_<alpha>, value_<target>:
+ *     |compiled - xgboost| <= REL_TOLERANCE * max(1, |xgboost|)
+ * A model with several outputs gets a line with the worst difference of each first.
  * Every row also goes through libmodel's batch entry point (NaN for missing), which must
  * agree exactly on every output. Used by the image build and the cross-architecture tests.
  */
@@ -31,17 +33,23 @@ int64_t predict_batch(const double *rows, int64_t n_rows, int32_t n_features, do
 #define ARCH "unknown"
 #endif
 
-enum { N_OUTPUTS = N_TARGET * MAX_N_CLASS };
+enum { N_OUTPUTS = N_TARGET * MAX_N_CLASS, NAME_CHARS = 40, NAMES_SHOWN = 32 };
+
+/* The output columns' names (cut to NAME_CHARS), for the per-output line. */
+static char output_names[N_OUTPUTS][NAME_CHARS];
 
 /* 1 when every output column is compared absolutely, 0 relatively, -1 when unknown. */
 static int absolute_columns(char *header, int32_t n_features) {
   int32_t column = 0, absolute = 0, relative = 0;
   for (char *cell = strtok(header, ",\r\n"); cell; cell = strtok(NULL, ",\r\n"), ++column) {
     if (column < n_features) continue;
+    if (column - n_features < N_OUTPUTS)
+      snprintf(output_names[column - n_features], NAME_CHARS, "%s", cell);
     if (strncmp(cell, "p_", 2) == 0 || strcmp(cell, "label") == 0) {
       ++absolute;
     } else if (strcmp(cell, "margin") == 0 || strcmp(cell, "value") == 0 ||
-               strcmp(cell, "score") == 0) {
+               strcmp(cell, "score") == 0 || strncmp(cell, "quantile_", 9) == 0 ||
+               strncmp(cell, "value_", 6) == 0) {
       ++relative;
     } else {
       fprintf(stderr, "parity: unknown output column '%s'\n", cell);
@@ -81,6 +89,7 @@ int main(int argc, char **argv) {
   double *values = malloc(sizeof(double) * (size_t)(n_features + N_OUTPUTS));
   union Entry *data = malloc(sizeof(union Entry) * (size_t)n_features);
   float result[N_OUTPUTS];
+  static double worst_output[N_OUTPUTS];
   int64_t rows = 0, worst_row = -1, missing_rows = 0;
   double worst = 0.0;
   while (getline(&line, &capacity, file) > 0) {
@@ -112,6 +121,7 @@ int main(int argc, char **argv) {
       double diff = fabs((double)result[k] - expected);
       if (!absolute) diff /= fmax(1.0, fabs(expected));
       if (isnan(diff)) diff = INFINITY;
+      if (diff > worst_output[k]) worst_output[k] = diff;
       if (diff > worst || worst_row < 0) {
         worst = diff;
         worst_row = rows;
@@ -132,6 +142,12 @@ int main(int argc, char **argv) {
   free(values);
   free(data);
   const int ok = rows > 0 && worst <= tolerance;
+  if (N_OUTPUTS > 1) {
+    printf("per-output max_%s_diff:", absolute ? "abs" : "rel");
+    for (int32_t k = 0; k < N_OUTPUTS && k < NAMES_SHOWN; ++k)
+      printf(" %s=%.3g", output_names[k], worst_output[k]);
+    fputs(N_OUTPUTS > NAMES_SHOWN ? " ...\n" : "\n", stdout);
+  }
   printf("parity arch=%s rows=%lld outputs=%d missing_rows=%lld max_%s_diff=%.3g (row %lld) "
          "tolerance=%.3g %s\n", ARCH, (long long)rows, N_OUTPUTS, (long long)missing_rows,
          absolute ? "abs" : "rel", worst, (long long)worst_row, tolerance, ok ? "OK" : "FAILED");

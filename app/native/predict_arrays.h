@@ -30,7 +30,7 @@ struct array_node {
 
 struct array_forest {
   int32_t n_trees;
-  int32_t n_groups;                  /* outputs a tree can add to (classes, or 1) */
+  int32_t n_groups;                  /* outputs a tree can add to (classes, targets, or 1) */
   int32_t has_categorical;
   const struct array_node *nodes;    /* all trees, one after the other */
   const int32_t *tree_start;         /* first node of each tree in nodes */

@@ -5,13 +5,14 @@ header; an empty field is a missing value. The answer follows `Accept`, as the c
 
 | Accept | answer (one score per row) |
 | --- | --- |
-| `text/csv` (or absent, `*/*`) | the scores joined by commas; multiclass: a line per row |
+| `text/csv` (or absent, `*/*`) | the scores joined by commas; several outputs: a line per row |
 | `application/json` | `{"predictions":[{"score":0.97},...]}` |
 | `application/jsonlines` | `{"score":0.97}` and a newline per row |
 
 A score is the model's output exactly as XGBoost's `predict` gives it: p(class 1) for a
 binary classifier, the margin or the 0/1 label for the other binary objectives, the list of
-class probabilities for multiclass, the value for regression and ranking.
+class probabilities for multiclass, the value for regression and ranking, the list of a
+row's quantiles (one per alpha) or target values for quantile and multi-target models.
 """
 
 from __future__ import annotations

@@ -7,6 +7,8 @@
 | binary, 0/1 (hinge) | `label`, `class_index` |
 | multiclass | `probabilities` FP64 [N, K], `label`, `class_index` |
 | regression / ranking | `value` / `score` FP64 [N] |
+| quantile (Q alphas) | `quantiles` FP64 [N, Q], columns in the model's alpha order |
+| multi-target (T targets) | `values` FP64 [N, T], columns in the model's target order |
 
 Numbers are written as our own JSON writes them (responses.py): probabilities with 9
 decimals (a binary pair sums to exactly 1), margins and values as the shortest exact text.
@@ -54,6 +56,9 @@ class V2Outputs:
         if bundle.is_classifier:
             specs.append(("label", "BYTES", None, self._labels))
             specs.append(("class_index", "INT64", None, self._class_indexes))
+        elif bundle.output_kind in ("quantile", "multi_target"):
+            name = "quantiles" if bundle.output_kind == "quantile" else "values"
+            specs.append((name, "FP64", self._width, self._numbers))
         else:
             name = "score" if bundle.output_kind == "ranking" else "value"
             specs.append((name, "FP64", None, self._numbers))
