@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from artifacts import ModelDescription
+    from legacy_binary import Conversion
     from model_checks import ModelSummary
     from model_file import ModelInfo
 
