@@ -3,7 +3,7 @@ import and answer as that XGBoost answers the original file, on every parity row
 and aarch64 under qemu); a corrupt one is refused in one line, a pickle never unpickled.
 
 The converter environment (`make legacy-converter`, ~60 MB from PyPI once) is made once per
-session by the `legacy_python` fixture, as the import itself would make it.
+session by the `legacy_python` fixture, by the import's own code for it.
 """
 
 from __future__ import annotations
@@ -65,10 +65,10 @@ OBJECTIVES = ["binary:logistic", "multi:softprob", "rank:pairwise"]
 
 @pytest.fixture(scope="session")
 def legacy_python() -> Path:
-    result = subprocess.run(["make", "-s", "-C", str(ROOT), "legacy-converter"],
-                            capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
-    python = ROOT / ".venv-legacy" / "bin" / "python"
+    """The converter environment, installed as the import installs it on first use."""
+    from legacy_binary import converter_python
+
+    python = converter_python()
     version = subprocess.run([str(python), "-W", "ignore", "-c",
                               "import xgboost; print(xgboost.__version__)"],
                              capture_output=True, text=True, check=True).stdout.strip()

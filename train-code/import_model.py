@@ -205,7 +205,8 @@ def import_from(args: argparse.Namespace, scratch: Path) -> int:
                                                scratch)
         by = f"xgboost {conversion.xgboost_version}"
         print(f"converted {args.model.name} from XGBoost's legacy binary format with {by} "
-              "(.venv-legacy); parity reference: that XGBoost scoring the original file")
+              f"({conversion.environment}); parity reference: that XGBoost scoring the "
+              "original file")
         print(f"conversion check: {figure}")
         description = replace(description, parity_outputs_from=f"{by}, original file")
         file_format = "legacy binary, converted"

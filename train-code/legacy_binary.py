@@ -14,6 +14,7 @@ import json
 import os
 import resource
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -43,6 +44,7 @@ class Conversion:
     converted: Path
     xgboost_version: str
     objective: str
+    environment: str  # the converter environment's directory name
 
 
 def is_legacy_binary(head: bytes) -> bool:
@@ -55,6 +57,8 @@ def converter_python() -> Path:
     python = venv / "bin" / "python"
     if (venv / ".installed").is_file() and python.is_file():
         return python
+    print(f"import_model: note: installing the legacy model converter (XGBoost 2.1.4) into "
+          f"{venv.name}, once", file=sys.stderr, flush=True)
     try:
         result = subprocess.run(["make", "-s", "-C", str(ROOT), "legacy-converter",
                                  f"LEGACY_VENV={venv}"], capture_output=True, text=True,
@@ -95,7 +99,8 @@ def convert(original: Path, scratch: Path) -> Conversion:
     converted = scratch / (original.stem + ".converted.ubj")
     said = json.loads(run_converter("convert", str(original), str(converted)))
     return Conversion(original=original, converted=converted,
-                      xgboost_version=str(said["xgboost"]), objective=str(said["objective"]))
+                      xgboost_version=str(said["xgboost"]), objective=str(said["objective"]),
+                      environment=converter_python().parent.parent.name)
 
 
 def reference_outputs(conversion: Conversion, rows: np.ndarray, scratch: Path) -> np.ndarray:
