@@ -46,7 +46,7 @@ if objective.startswith("multi:"):
 if objective.startswith("rank:"):
     matrix.set_label(np.digitize(score, [-0.5, 0.5, 1.5]).astype(float))
     matrix.set_group([20] * 15)
-booster = xgb.train(params, matrix, num_boost_round=8)
+booster = xgb.train(params, matrix, num_boost_round=20)
 open(out, "wb").write(booster.save_raw("deprecated"))
 """
 SCORE_ROWS = r"""
@@ -83,9 +83,11 @@ def write_legacy(python: Path, objective: str, out: Path) -> Path:
     return out
 
 
-def run_import(model: Path, output_dir: Path, *options: str) -> subprocess.CompletedProcess[str]:
+def run_import(model: Path, output_dir: Path, *options: str,
+               env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, str(IMPORT), str(model), "--output-dir",
-                           str(output_dir), *options], capture_output=True, text=True)
+                           str(output_dir), *options], capture_output=True, text=True,
+                          env={**os.environ, **(env or {})})
 
 
 @pytest.fixture(scope="module")
@@ -168,14 +170,15 @@ def test_both_engines_answer_a_legacy_model_like_the_original_file(
         assert worst <= metadata["parity"]["tolerance"]
 
 
-def one_line_refusal(tmp_path: Path, model: Path, code: str) -> str:
+def one_line_refusal(tmp_path: Path, model: Path, code: str,
+                     env: dict[str, str] | None = None) -> str:
     """The import refused `model` in one line with `code`, and left the output as it was."""
     output = tmp_path / "model"
     output.mkdir(exist_ok=True)
     (output / "keep.txt").write_text("the previous artifacts")
-    result = run_import(model, output)
+    result = run_import(model, output, env=env)
     assert result.returncode == 2, result.stderr
-    lines = result.stderr.splitlines()
+    lines = [line for line in result.stderr.splitlines() if "note: installing" not in line]
     assert len(lines) == 1 and lines[0].startswith(f"import_model: {code}: "), result.stderr
     assert sorted(p.name for p in output.iterdir()) == ["keep.txt"]
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".model")) == []
@@ -191,6 +194,14 @@ def test_a_corrupt_legacy_file_is_refused_in_one_line(tmp_path: Path, legacy_pyt
                     else b"binf" + bytes(range(256)) * 8)
     line = one_line_refusal(tmp_path, bad, "legacy_conversion_failed")
     assert "XGBoost 2.1 cannot read the file as a legacy binary model" in line
+
+
+def test_a_converter_that_cannot_be_installed_is_said_in_one_line(tmp_path: Path,
+                                                                  legacy_python: Path) -> None:
+    original = write_legacy(legacy_python, "binary:logistic", tmp_path / "old.model")
+    line = one_line_refusal(tmp_path, original, "converter_unavailable",
+                            env={"LEGACY_VENV": "/proc/no-such-environment"})
+    assert "needs PyPI once" in line
 
 
 def test_a_pickle_named_like_a_legacy_model_is_refused_and_never_unpickled(
