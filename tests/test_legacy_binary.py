@@ -170,6 +170,30 @@ def test_both_engines_answer_a_legacy_model_like_the_original_file(
         assert worst <= metadata["parity"]["tolerance"]
 
 
+HEADERLESS = r"""
+import sys
+import numpy as np
+import xgboost as xgb
+x = np.random.default_rng(3).normal(size=(200, 3))
+booster = xgb.train({"objective": "reg:squarederror", "base_score": 0.5, "nthread": 1},
+                    xgb.DMatrix(x, label=x[:, 0] * 2 + x[:, 1]), 10)
+open(sys.argv[1], "wb").write(bytes(booster.save_raw("deprecated"))[4:])
+"""
+
+
+def test_a_file_without_the_binf_header_as_the_oldest_xgboost_wrote_imports(
+        tmp_path: Path, legacy_python: Path) -> None:
+    original = tmp_path / "oldest.model"
+    subprocess.run([str(legacy_python), "-W", "ignore", "-c", HEADERLESS, str(original)],
+                   check=True)
+    assert original.read_bytes()[:4] == b"\x00\x00\x00\x3f"  # base_score 0.5 comes first
+    result = run_import(original, tmp_path / "model", "--layout", "ifelse")
+    assert result.returncode == 0, result.stderr
+    assert "imported oldest.model (legacy binary, converted): objective reg:squarederror" in (
+        result.stdout)
+    assert "max_rel_diff=0 " in result.stdout
+
+
 def one_line_refusal(tmp_path: Path, model: Path, code: str,
                      env: dict[str, str] | None = None) -> str:
     """The import refused `model` in one line with `code`, and left the output as it was."""

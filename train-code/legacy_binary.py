@@ -97,7 +97,12 @@ def run_converter(*args: str) -> str:
 
 def convert(original: Path, scratch: Path) -> Conversion:
     converted = scratch / (original.stem + ".converted.ubj")
-    said = json.loads(run_converter("convert", str(original), str(converted)))
+    printed = run_converter("convert", str(original), str(converted)).strip().splitlines()
+    try:
+        said = json.loads(printed[-1])
+    except (IndexError, ValueError):
+        raise ImportRefused("legacy_conversion_failed", "the converter said nothing readable: "
+                            f"{printed[-1:]}") from None
     return Conversion(original=original, converted=converted,
                       xgboost_version=str(said["xgboost"]), objective=str(said["objective"]),
                       environment=converter_python().parent.parent.name)
