@@ -17,9 +17,11 @@ help:
 	@echo "make test    set up, lint (ruff, mypy) and run the test suite"
 	@echo "make test-without-tools  the machine-dependent tests again, as on a fresh machine"
 	@echo "make lint    ruff and mypy over every Python directory"
-	@echo "make model   (re)train the demo model and write app/model/"
+	@echo "make model   the demo model in app/model/ (retrained unless it is exactly the demo's)"
 	@echo "make model MODEL=model.json  import your XGBoost model into app/model/ instead"
+	@echo "                             (JSON, UBJSON, or the pre-2.0 binary .model/.bst/.bin)"
 	@echo "make model LAYOUT=arrays      the compiled layout (ifelse|arrays; default: measured)"
+	@echo "make legacy-converter  XGBoost 2.1.4 in .venv-legacy (the import installs it when needed)"
 	@echo "make lib     build the model library for this machine ($(ARCH))"
 	@echo "make bench   benchmark naive vs xgboost engine vs compiled engine"
 	@echo "make bench-protocols  a 10k-row request per protocol, beside our own instances"
@@ -45,6 +47,18 @@ $(SCANNER_VENV)/.installed: requirements/security.txt
 	touch $@
 scanner: $(SCANNER_VENV)/.installed
 
+# XGBoost 2.1 in an environment of its own, only to convert a model in XGBoost's pre-2.0
+# binary format (the import runs this target when it meets one); never in an image.
+LEGACY_VENV ?= .venv-legacy
+$(LEGACY_VENV)/.installed: requirements/legacy-converter.txt
+	@echo "installing the legacy model converter (XGBoost 2.1) into $(LEGACY_VENV) (once)" >&2
+	test -x $(LEGACY_VENV)/bin/python || $(PYTHON) -m venv $(LEGACY_VENV)
+	$(LEGACY_VENV)/bin/python -m pip install --quiet --require-hashes --only-binary=:all: \
+	  -r requirements/legacy-converter.txt
+	touch $@
+.PHONY: legacy-converter
+legacy-converter: $(LEGACY_VENV)/.installed
+
 # `make model MODEL=path/to/model.json [SAMPLE=rows.csv] [CLASSES=a,b,c] [FEATURES=x,y,z]`
 # imports a user's XGBoost model instead of training the demo (CLASSES and FEATURES may
 # also name a file with one name per line; CATEGORIES=names.json: a categorical model's
@@ -60,10 +74,11 @@ TARGETS ?=
 LAYOUT ?=
 $(MODEL_OUT)/metadata.json: $(VENV)/.installed train-code/*.py
 	$(PY) train-code/train.py --output-dir $(MODEL_OUT) $(if $(LAYOUT),--layout $(LAYOUT))
+# Without MODEL: the demo, retrained unless app/model/ is exactly its own output.
 ifeq ($(MODEL),)
 model: $(MODEL_OUT)/metadata.json
-	@! grep -qs '"imported_from"' $< || $(PY) train-code/train.py --output-dir $(MODEL_OUT) \
-	  $(if $(LAYOUT),--layout $(LAYOUT))
+	@$(PY) train-code/demo_state.py $(MODEL_OUT) $(if $(LAYOUT),--layout $(LAYOUT)) \
+	  || $(PY) train-code/train.py --output-dir $(MODEL_OUT) $(if $(LAYOUT),--layout $(LAYOUT))
 else
 model: venv
 	$(PY) train-code/import_model.py '$(MODEL)' --output-dir $(MODEL_OUT) \
@@ -86,7 +101,7 @@ $(HOST_LIB): $(wildcard $(MODEL_OUT)/c/main.c) app/native/*.c app/native/*.h app
 lib: $(HOST_LIB)
 
 demo: venv artifacts
-	$(PY) -m tools.demo
+	$(PY) -m tools.demo $(if $(SAMPLE),--sample '$(SAMPLE)')
 
 # ruff and mypy over every Python file. app/ is the Lambda task root (top-level modules `app`
 # and `inference`) and gets a mypy run of its own; tests/ a run where fixtures need no hints.
@@ -109,7 +124,7 @@ test-without-tools: venv model lib
 	tools/without-tools $(PY) -m pytest -m machine $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) $(SCANNER_VENV) app/native/build .pytest_cache .local-runtime .bench
+	rm -rf $(VENV) $(SCANNER_VENV) $(LEGACY_VENV) app/native/build .pytest_cache .local-runtime .bench
 
 PORT ?= 3001
 FUNCTION ?=

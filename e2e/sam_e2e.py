@@ -63,7 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             proxy.start()
             stack.callback(proxy.stop)
             say("local runtime answers to every event, for comparison:")
-            smoke = sample_event()
+            smoke, _ = sample_event()
             events = events_to_compare(smoke)
             run = Run(client, harness_environment(state / "proxy.sock", state),
                       state / "sam-build", state, bases, smoke, events,

@@ -27,6 +27,8 @@ PYTHON_COMMANDS = {
     "python -m local_lambda": ("module", "local_lambda"),
     "train-code/train.py": ("path", "train-code/train.py"),
     "train-code/import_model.py": ("path", "train-code/import_model.py"),
+    "train-code/demo_state.py": ("path", "train-code/demo_state.py"),
+    "train-code/legacy_converter.py": ("path", "train-code/legacy_converter.py"),
     "tools.demo": ("module", "tools.demo"),
     "tools.invoke": ("module", "tools.invoke"),
     "tools.load_test": ("module", "tools.load_test"),
@@ -44,6 +46,7 @@ HELP_COMMANDS = {
     "local-lambda invoke": [str(BIN / "local-lambda"), "invoke"],
     "tools/without-tools": [str(ROOT / "tools" / "without-tools")],
     "tools/find-python": [str(ROOT / "tools" / "find-python")],
+    "tools/legacy-python": [str(ROOT / "tools" / "legacy-python")],
     "e2e/system-packages": [str(ROOT / "e2e" / "system-packages")],
 }
 CPU_SECONDS = 1.0

@@ -212,14 +212,6 @@ def test_a_file_that_is_not_xgboost_json_or_ubjson_is_refused(tmp_path: Path, co
     assert found in refused(tmp_path, model)
 
 
-def test_categorical_splits_are_refused(tmp_path: Path) -> None:
-    x = np.c_[np.arange(100.0) % 4, np.arange(100.0)]
-    matrix = xgb.DMatrix(x, label=(np.arange(100.0) % 4) * 3, feature_types=["c", "q"],
-                         enable_categorical=True)
-    booster = xgb.train({"objective": "reg:squarederror", "nthread": 1}, matrix, 3)
-    assert "categorical splits" in refused(tmp_path, save(booster, tmp_path, "categorical"))
-
-
 def test_multi_label_classifiers_are_refused(tmp_path: Path) -> None:
     x = np.random.default_rng(0).normal(size=(100, 3))
     booster = xgb.train({"objective": "binary:logistic", "nthread": 1},

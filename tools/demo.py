@@ -1,8 +1,8 @@
 """`make demo`: both functions on the local runtime, compared by invoke_x86_64_arm64_lambdas.py.
 
 Starts the local runtime (Docker-free), sends the original sample's event the way
-`sam local invoke` would (for an imported model: two of its parity rows, by position, with
-missing values as null), runs the comparison with cold starts, writes results/, and stops
+`sam local invoke` would (for an imported model: two rows of `--sample`, else two of its
+parity rows, said to be synthetic; by position, missing values as null), runs the comparison with cold starts, writes results/, and stops
 the runtime cleanly whatever happens (error or Ctrl-C included).
 """
 
@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from contextlib import ExitStack
 from pathlib import Path
 
-from devkit.model import sample_event
+from devkit.model import SampleUnreadable, sample_event
 from lambda_compare.cli import main as compare
-from lambda_compare.errors import EXIT_INTERRUPTED, EXIT_UNAVAILABLE
+from lambda_compare.errors import EXIT_INTERRUPTED, EXIT_UNAVAILABLE, EXIT_USAGE
 from lambda_compare.targets import ARM64, FUNCTION_IDS
 from local_lambda.launcher import LocalRuntime, local_runtime
 from tools.invoke import answering, print_invocation
@@ -32,9 +32,8 @@ def port_to_use() -> int | None:
     return None if answering(wanted) else wanted
 
 
-def show_sample_event(runtime: LocalRuntime) -> None:
-    event = sample_event()
-    print(f"== {event.relative_to(ROOT)} -> {FUNCTION_IDS[ARM64]} (local invoke)")
+def show_sample_event(runtime: LocalRuntime, event: Path, what: str) -> None:
+    print(f"== {event.relative_to(ROOT)} -> {FUNCTION_IDS[ARM64]} (local invoke; {what})")
     sys.stderr.flush()
     print_invocation(runtime.client(), FUNCTION_IDS[ARM64], event)
     sys.stderr.flush()
@@ -42,8 +41,17 @@ def show_sample_event(runtime: LocalRuntime) -> None:
 
 
 def main(argv: Sequence[str] = ()) -> int:
-    argparse.ArgumentParser(description=__doc__.split("\n\n")[0]).parse_args(argv)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sample", type=Path,
+                        help="CSV of rows for an imported model's sample request, as the "
+                             "import's SAMPLE (default: the model's parity rows)")
+    args = parser.parse_args(argv)
     RESULTS.mkdir(exist_ok=True)
+    try:
+        event, what = sample_event(args.sample)
+    except SampleUnreadable as error:
+        print(f"error: {error} [invalid_sample]", file=sys.stderr)
+        return EXIT_USAGE
     with ExitStack() as stack:
         try:
             runtime = stack.enter_context(local_runtime(ROOT / "template.yaml",
@@ -57,7 +65,7 @@ def main(argv: Sequence[str] = ()) -> int:
         stack.callback(print, "== local runtime stopped")
         try:
             print(f"== local Lambda runtime at {runtime.endpoint_url}")
-            show_sample_event(runtime)
+            show_sample_event(runtime, event, what)
             print("== invoke_x86_64_arm64_lambdas.py against the local runtime")
             return compare([
                 "--endpoint-url", runtime.endpoint_url, "-n", "200", "--warmup", "5",

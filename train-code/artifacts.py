@@ -58,6 +58,8 @@ class ModelDescription:
     # one per output, in output order; [] for every other model.
     output_names: list[str] = field(default_factory=list)
     num_targets: int = 1
+    # Who computed the parity outputs when it was not this XGBoost (a converted model's).
+    parity_outputs_from: str | None = None
 
     @property
     def spec(self) -> OutputSpec:
@@ -124,15 +126,21 @@ def output_metadata(description: ModelDescription, num_outputs: int) -> dict[str
 
 def write_artifacts(output_dir: Path, booster: xgb.Booster, description: ModelDescription,
                     parity_x: np.ndarray, extra: dict[str, Any],
-                    layout: str | None = None) -> Written:
-    """Every artifact; the C source in `layout`, or in the layout measured fastest."""
+                    layout: str | None = None,
+                    reference_outputs: np.ndarray | None = None) -> Written:
+    """Every artifact; the C source in `layout`, or in the layout measured fastest.
+
+    The parity outputs are this XGBoost's for the booster, unless `reference_outputs` are
+    supplied (a converted model's: the original file's outputs from the XGBoost that read it).
+    """
     output_dir.mkdir(parents=True, exist_ok=True)
     model_path = output_dir / MODEL_FILE
     booster.save_model(model_path)
     model_sha256 = sha256_of(model_path)
     model_version = f"{description.version_prefix}-{model_sha256[:12]}"
 
-    outputs = xgboost_outputs(booster, description.objective, parity_x)
+    outputs = (xgboost_outputs(booster, description.objective, parity_x)
+               if reference_outputs is None else reference_outputs)
     parity_path = output_dir / PARITY_FILE
     write_parity_file(parity_path, description.feature_names, parity_x, outputs,
                       output_columns(description.spec, description.class_names,
@@ -171,7 +179,9 @@ def write_artifacts(output_dir: Path, booster: xgb.Booster, description: ModelDe
         "parity_file": PARITY_FILE,
         "parity_sha256": sha256_of(parity_path),
         "parity_rows": len(parity_x),
-        "parity": {"rows_from": description.parity_source, **parity_check(description.spec)},
+        "parity": {"rows_from": description.parity_source, **parity_check(description.spec),
+                   **({"outputs_from": description.parity_outputs_from}
+                      if description.parity_outputs_from else {})},
         "library_versions": library_versions(),
         "self_check": self_check,
         **extra,

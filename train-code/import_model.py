@@ -1,8 +1,9 @@
 """Import a user's XGBoost model and write the artifact set that app/ serves.
 
-`make model MODEL=path/to/model.json` runs this. It reads XGBoost JSON or UBJSON only
-(never a pickle), refuses what the compiled path cannot reproduce, and writes the same
-files as the demo's training: the model, metadata, the TL2cgen C source and a parity file
+`make model MODEL=path/to/model.json` runs this. It reads XGBoost JSON or UBJSON (a file in
+XGBoost's pre-2.0 binary format is converted first: legacy_binary.py; never a pickle),
+refuses what the compiled path cannot reproduce, and writes the same files as the demo's
+training: the model, metadata, the TL2cgen C source and a parity file
 that the image build checks every compiled library against.
 """
 
@@ -12,9 +13,11 @@ import argparse
 import hashlib
 import re
 import sys
+import tempfile
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from import_limits import MAX_PARITY_CELLS, Limits, add_limit_arguments, limits_from
 from layouts import LAYOUTS
@@ -27,6 +30,7 @@ if TYPE_CHECKING:
 
     from artifacts import ModelDescription
     from categories import CategoricalFeature
+    from legacy_binary import Conversion
     from model_checks import ModelSummary
     from model_file import ModelInfo
 
@@ -103,7 +107,9 @@ def output_names(info: ModelInfo, supplied: list[str] | None) -> list[str]:
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("model", type=Path, help="XGBoost model saved as .json or .ubj")
+    parser.add_argument("model", type=Path,
+                        help="XGBoost model saved as .json or .ubj, or in the pre-2.0 binary "
+                             "format (.model/.bst/.bin: converted with XGBoost 2.1 first)")
     parser.add_argument("--sample", type=Path,
                         help="CSV of rows to verify the compiled model on (default: rows "
                              "generated on both sides of every split, plus missing values)")
@@ -162,19 +168,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exit_status(error, (OptionError,))
 
 
-def checked_model(args: argparse.Namespace,
-                  limits: Limits) -> tuple[ModelInfo, ModelSummary, str]:
+def checked_model(args: argparse.Namespace, limits: Limits,
+                  scratch: Path) -> tuple[ModelInfo, ModelSummary, str, Conversion | None]:
     """The loaded model, checked before XGBoost parses the file and again as XGBoost read it;
-    its summary and the file's SHA-256."""
+    its summary, the file's SHA-256, and its conversion when it was a legacy binary file."""
+    from legacy_binary import convert, is_legacy_binary
     from model_checks import check_model
     from model_document import decode_json, decode_model, read_model_bytes
     from model_file import load_model
 
     raw = read_model_bytes(args.model, limits)
+    digest = hashlib.sha256(raw).hexdigest()
+    source, conversion = args.model, None
+    if is_legacy_binary(raw[:4]):
+        conversion = convert(args.model, scratch)
+        source = conversion.converted
+        raw = read_model_bytes(source, limits)
     check_model(decode_model(raw)[1], limits)
-    info = load_model(args.model)
+    info = load_model(source)
     summary = check_model(decode_json(bytes(info.booster.save_raw("json"))), limits)
-    return info, summary, hashlib.sha256(raw).hexdigest()
+    return info, summary, digest, conversion
 
 
 def with_categories(info: ModelInfo, args: argparse.Namespace,
@@ -229,26 +242,44 @@ def with_probes(rows: np.ndarray, probes: dict[int, list[float]]) -> np.ndarray:
 
 
 def import_model(args: argparse.Namespace) -> int:
+    with tempfile.TemporaryDirectory(prefix="import_model-") as scratch:
+        return import_from(args, Path(scratch))
+
+
+def import_from(args: argparse.Namespace, scratch: Path) -> int:
     from artifacts import write_artifacts
     from build_gate import run_gate
+    from legacy_binary import verified_reference
     from staged_output import replace_directory, staging_beside
 
     limits = limits_from(args)
-    info, summary, digest = checked_model(args, limits)
+    info, summary, digest, conversion = checked_model(args, limits, scratch)
     description, categorical = with_categories(info, args, describe(info, args))
     rows = parity_rows(args, info, description.feature_names, limits, categorical)
     booster = info.booster
+    reference, file_format = None, info.file_format
+    extra: dict[str, Any] = {"imported_from": {"file": args.model.name, "format": file_format,
+                                               "sha256": digest}}
+    if conversion is not None:
+        reference, figure = verified_reference(conversion, booster, description.spec, rows,
+                                               scratch)
+        by = f"xgboost {conversion.xgboost_version}"
+        print(f"converted {args.model.name} from XGBoost's legacy binary format with {by} "
+              f"({conversion.environment}); parity reference: that XGBoost scoring the "
+              "original file")
+        print(f"conversion check: {figure}")
+        description = replace(description, parity_outputs_from=f"{by}, original file")
+        file_format = "legacy binary, converted"
+        extra["imported_from"].update(format="xgboost-legacy-binary", converted_by=by)
     dropped = booster.attributes()
     booster.set_attr(**dict.fromkeys(dropped))  # not served: user attributes of any size
     booster.feature_names = description.feature_names
-    extra = {"imported_from": {"file": args.model.name, "format": info.file_format,
-                               "sha256": digest}}
     with staging_beside(args.output_dir) as work:
         written = write_artifacts(work / "model", booster, description, rows, extra,
-                                  args.layout)
+                                  args.layout, reference)
         gate = run_gate(work / "model", work / "build", lambda line: print(line, file=sys.stderr))
         replace_directory(work / "model", args.output_dir)
-    print(f"imported {args.model.name} ({info.file_format}): objective {info.objective}, "
+    print(f"imported {args.model.name} ({file_format}): objective {info.objective}, "
           f"{description.spec.kind}, {info.num_feature} features "
           f"({description.feature_names_source} names), {len(info.trees)} trees, "
           f"{summary.num_nodes} nodes, depth {summary.max_depth}")

@@ -82,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     from artifacts import write_artifacts
     from dataset import load_splits
+    from demo_state import record_fingerprint
     from model import TrainingParams, evaluate, train_booster
 
     params = TrainingParams(
@@ -105,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     written = write_artifacts(args.output_dir, booster, describe_demo(splits, args.threshold),
                               splits.x_all, extra, args.layout)
+    record_fingerprint(args.output_dir)  # `make model` tells the demo's own output by it
 
     print(f"trained {booster.num_boosted_rounds()} trees "
           f"(of at most {params.rounds}; early stopping {params.early_stopping})")
