@@ -133,6 +133,6 @@ def test_demo_says_in_one_line_when_the_local_runtime_cannot_start(monkeypatch, 
     real = demo.local_runtime
     monkeypatch.setattr(demo, "local_runtime", lambda _template, port: real(broken, port=port))
     monkeypatch.setattr(demo, "RESULTS", tmp_path / "results")
-    assert demo.main() == EXIT_UNAVAILABLE
+    assert demo.main([]) == EXIT_UNAVAILABLE
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "[local_runtime_unavailable]" in err

@@ -2,8 +2,9 @@
 
 Starts the local runtime (Docker-free), sends the original sample's event the way
 `sam local invoke` would (for an imported model: two rows of `--sample`, else two of its
-parity rows, said to be synthetic; by position, missing values as null), runs the comparison with cold starts, writes results/, and stops
-the runtime cleanly whatever happens (error or Ctrl-C included).
+parity rows, said to be synthetic; by position, missing values as null), runs the comparison
+with cold starts, writes results/, and stops the runtime cleanly whatever happens (error or
+Ctrl-C included).
 """
 
 from __future__ import annotations
@@ -16,15 +17,12 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from devkit.model import SampleUnreadable, sample_event
+from devkit.paths import RESULTS, ROOT
 from lambda_compare.cli import main as compare
 from lambda_compare.errors import EXIT_INTERRUPTED, EXIT_UNAVAILABLE, EXIT_USAGE
 from lambda_compare.targets import ARM64, FUNCTION_IDS
 from local_lambda.launcher import LocalRuntime, local_runtime
 from tools.invoke import answering, print_invocation
-
-ROOT = Path(__file__).resolve().parent.parent
-
-RESULTS = ROOT / "results"
 
 
 def port_to_use() -> int | None:
@@ -40,7 +38,7 @@ def show_sample_event(runtime: LocalRuntime, event: Path, what: str) -> None:
     print()
 
 
-def main(argv: Sequence[str] = ()) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sample", type=Path,
                         help="CSV of rows for an imported model's sample request, as the "
@@ -80,4 +78,4 @@ def main(argv: Sequence[str] = ()) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    raise SystemExit(main())
