@@ -10,20 +10,28 @@ import time
 
 from envelopes import (
     Transport,
+    http_body,
     http_header,
     http_method,
     http_path,
     http_request,
-    parse_request,
     render,
     transport_of,
 )
 from inference.errors import InternalError, RequestError
 from inference.features import FeatureSchema
+from inference.json_codec import load_codec
 from inference.logs import RequestLog
 from inference.predictor import Predictor
 from inference.protocols import CSV, is_v2_path, media_type
-from inference.requests import Limits, Shape
+from inference.requests import (
+    Limits,
+    PredictionRequest,
+    Shape,
+    describe_request,
+    parse_body,
+    parse_payload,
+)
 from inference.responses import PredictionEncoder, describe_document, error_document
 from inference.settings import Settings
 
@@ -39,8 +47,9 @@ PREDICTOR = Predictor.load(SETTINGS)
 SCHEMA = FeatureSchema(PREDICTOR.bundle.feature_names, PREDICTOR.bundle.feature_aliases,
                        PREDICTOR.bundle.category_codes)
 LIMITS = Limits(SETTINGS.max_batch_rows, SETTINGS.max_request_bytes)
-ENCODER = PredictionEncoder(PREDICTOR)
-FAST_PARSER = PREDICTOR.parse_instances
+# The request/response layer's JSON codec: C for large bodies when its library is there.
+CODEC = load_codec(SETTINGS.codec_library_path)
+ENCODER = PredictionEncoder(PREDICTOR, CODEC)
 # The Open Inference Protocol and SageMaker CSV, built on their first request (_protocol):
 # a cold start that serves our own JSON pays nothing for them.
 PROTOCOLS: dict[str, OpenInferenceV2 | SageMakerCsv] = {}
@@ -62,7 +71,7 @@ def lambda_handler(event: Any, context: Any) -> bytes | dict[str, Any]:
             status, document, content_type, rows = (answer.status, answer.body,
                                                     answer.content_type, answer.rows)
         else:
-            request = parse_request(event, transport, SCHEMA, LIMITS, FAST_PARSER)
+            request = _our_request(event, transport)
             if request.shape is Shape.DESCRIBE:
                 status, document = 200, describe_document(PREDICTOR)
             else:
@@ -79,6 +88,15 @@ def lambda_handler(event: Any, context: Any) -> bytes | dict[str, Any]:
     LOG.request(getattr(context, "aws_request_id", None), rows,
                 (time.perf_counter() - started) * 1000.0, error_code)
     return render(transport, status, document, content_type)
+
+
+def _our_request(event: Any, transport: Transport) -> PredictionRequest:
+    """Our own JSON: a direct invoke's event is the payload, an HTTP event's body carries it
+    (none: a GET, which describes)."""
+    if transport is Transport.DIRECT:
+        return parse_payload(event, SCHEMA, LIMITS)
+    body = http_body(event, LIMITS.max_request_bytes)
+    return describe_request() if body is None else parse_body(body, SCHEMA, LIMITS, CODEC)
 
 
 class PLAIN:
@@ -99,7 +117,7 @@ def _protocol(event: dict[str, Any]) -> OpenInferenceV2 | SageMakerCsv | None:
     if protocol is None:
         if kind == "v2":
             from inference.protocols.v2 import OpenInferenceV2
-            protocol = OpenInferenceV2(PREDICTOR, SCHEMA, LIMITS)
+            protocol = OpenInferenceV2(PREDICTOR, SCHEMA, LIMITS, CODEC)
         else:
             from inference.protocols.sagemaker import SageMakerCsv
             protocol = SageMakerCsv(PREDICTOR, SCHEMA, LIMITS)

@@ -3,7 +3,8 @@
 Direct invokes carry the request itself and get the JSON document back as bytes (the runtime
 passes bytes through unchanged, so it is encoded once, here). Function URL and API Gateway
 (REST v1, HTTP v2) proxy events carry it as a body, possibly base64, and get a proxy
-response with a status and the same document as its body. `inference/` never sees either.
+response with a status and the same document as its body. `inference/` never sees either;
+this module never sees what the body holds (as Powertools' envelopes hand the body on).
 """
 
 from __future__ import annotations
@@ -13,16 +14,7 @@ import binascii
 from enum import Enum
 
 from inference.errors import InvalidJson, MethodNotAllowed, PayloadTooLarge, quoted
-from inference.features import FeatureSchema
-from inference.predictor import FastReader
 from inference.protocols import HttpRequest
-from inference.requests import (
-    Limits,
-    PredictionRequest,
-    describe_request,
-    parse_body,
-    parse_payload,
-)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -44,17 +36,6 @@ def transport_of(event: Any) -> Transport:
             and ("httpMethod" in event or isinstance(event["requestContext"].get("http"), dict))):
         return Transport.HTTP
     return Transport.DIRECT
-
-
-def parse_request(event: Any, transport: Transport, schema: FeatureSchema, limits: Limits,
-                  fast_parser: FastReader | None = None) -> PredictionRequest:
-    """The envelope first, then the payload: a GET over HTTP is a describe."""
-    if transport is Transport.DIRECT:
-        return parse_payload(event, schema, limits)
-    body = http_body(event, limits.max_request_bytes)
-    if body is None:
-        return describe_request()
-    return parse_body(body, schema, limits, fast_parser)
 
 
 def http_method(event: dict[str, Any]) -> object:

@@ -1,4 +1,5 @@
-/* The C entry points the function calls through ctypes (app/native), for the fuzz targets. */
+/* The C entry points the function calls through ctypes (app/native: the model library's and
+ * the JSON codec's), for the fuzz targets. */
 #ifndef FUZZ_JSON_IO_API_H
 #define FUZZ_JSON_IO_API_H
 #include <stdint.h>
@@ -22,13 +23,13 @@ int64_t encode_predictions(const double *p, int64_t n, double threshold,
                            const char *negative_json, const char *positive_json, char *out,
                            int64_t capacity);
 
-/* The reader's output rows for a body, as inference/engines/compiled.py sizes them. */
+/* The reader's output rows for a body, as inference/json_codec.py sizes them. */
 static inline int64_t reader_capacity(int64_t length, int32_t n_features, int64_t max_rows) {
   const int64_t by_length = length / (2 * (int64_t)n_features) + 1;
   return by_length < max_rows ? by_length : max_rows;
 }
 
-/* The tensor reader's output values for a body, as inference/engines/compiled.py sizes them. */
+/* The tensor reader's output values for a body, as inference/json_codec.py sizes them. */
 static inline int64_t tensor_capacity(int64_t length, int64_t max_values) {
   const int64_t by_length = length / 2 + 1;
   return by_length < max_values ? by_length : max_values;

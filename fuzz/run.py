@@ -36,6 +36,10 @@ BUILD = FUZZ / "build"
 MODEL_C = MODEL_DIR / "c"
 NATIVE = ROOT / "app" / "native"
 C_TARGETS = ("reader", "tensor", "predictor", "writer", "arrays")
+# What app/native links into each library: the model's (with model/c/main.c) and the codec's.
+MODEL_SOURCES = ("predict_batch.c", "predict_arrays.c")
+CODEC_SOURCES = ("json_io.c", "tensor_io.c")
+MODEL_TARGETS = ("reader", "predictor", "arrays")  # the reader: at the model's width
 ATHERIS_TARGETS = {"handler": "fuzz.handler_fuzz", "import": "fuzz.import_fuzz"}
 TARGETS = (*C_TARGETS, *ATHERIS_TARGETS)
 SANITIZE = ["-fsanitize=fuzzer,address,undefined", "-fno-sanitize-recover=all"]
@@ -69,8 +73,9 @@ def build(target: str, clang: str) -> Path:
                        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT / "train-code")})
         model_c = model_dir / "c"
     harness = FUZZ / f"{'predictor' if target == 'arrays' else target}_fuzz.c"
-    sources = [harness, model_c / "main.c", NATIVE / "predict_batch.c",
-               NATIVE / "predict_arrays.c", NATIVE / "json_io.c", NATIVE / "tensor_io.c"]
+    model = [model_c / "main.c", *(NATIVE / name for name in MODEL_SOURCES)]
+    sources = [harness, *(NATIVE / name for name in CODEC_SOURCES),
+               *(model if target in MODEL_TARGETS else [])]
     subprocess.run([clang, "-g", "-O1", "-std=c11", "-ffp-contract=off", "-pthread", *SANITIZE,
                     f"-I{model_c}", f"-I{NATIVE}", f"-I{FUZZ}", *map(str, sources), "-lm",
                     "-o", str(binary)], check=True)

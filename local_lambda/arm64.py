@@ -16,6 +16,7 @@ import subprocess
 from pathlib import Path
 
 from .image import (
+    NATIVE_LIBRARIES,
     ImageBuildError,
     LocalImage,
     Log,
@@ -86,18 +87,20 @@ def emulated_image(host: LocalImage, context: Path, state_dir: Path, log: Log) -
     task_root = state_dir / "arm64" / "images" / host.name / "task"
     shutil.rmtree(task_root, ignore_errors=True)
     shutil.copytree(host.task_root, task_root, ignore=shutil.ignore_patterns("__pycache__"))
+    library: Path | None = None  # built once, for both native libraries
     for path in task_root.rglob("*"):
         if not path.is_file() or path.read_bytes()[:4] != b"\x7fELF":
             continue
-        if path.name != "libmodel.so":
+        if path.name not in NATIVE_LIBRARIES:
             raise EmulationUnavailable(
                 f"{host.name} holds host-native code ({path.relative_to(task_root)}); only "
-                "pure-Python images and the compiled model library can be emulated")
-        library = build_model_library(
+                "pure-Python images, the compiled model library and the JSON codec can be "
+                "emulated")
+        library = library or build_model_library(
             context, state_dir / "native" / "aarch64", log,
             (f"CC={CROSS_CC}", "ARCH=aarch64", f"RUN={QEMU} -L {CROSS_SYSROOT}"),
             EmulationUnavailable)
-        path.write_bytes(library.read_bytes())
+        path.write_bytes(library.with_name(path.name).read_bytes())
     return LocalImage(
         name=f"{host.name}-arm64-emulated", task_root=task_root, runtime_dir=runtime,
         digest=tree_digest(task_root),

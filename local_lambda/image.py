@@ -2,9 +2,9 @@
 
 The final stage chain of the Dockerfile is replayed for the function's build arguments:
 - `COPY src ${LAMBDA_TASK_ROOT}/...` copies from the Docker context;
-- `COPY --from=<stage> ...` builds the model library for this host, into lib/, with the same
-  `make -C native check` that stage runs for these arguments (so the same parity check gates
-  it); nothing when the stage does not run it;
+- `COPY --from=<stage> ...` builds the model library and the JSON codec for this host, into
+  lib/, with the same `make -C native check` that stage runs for these arguments (so the same
+  parity check gates it); nothing when the stage does not run it;
 - `RUN pip install ... -r FILE` installs FILE into the task root with the same flags; `rm` of
   a file outside the task root has nothing to undo.
 Anything else in the final chain is refused rather than silently skipped. Workers run the
@@ -32,6 +32,8 @@ ROOT = Path(__file__).resolve().parent.parent
 STATE_DIR = ROOT / ".local-runtime"
 RUNTIME_REQUIREMENTS = ROOT / "requirements" / "lambda-runtime.txt"
 MODEL_LIBRARY = "libmodel.so"
+CODEC_LIBRARY = "libcodec.so"  # built beside it by the same make
+NATIVE_LIBRARIES = (MODEL_LIBRARY, CODEC_LIBRARY)
 LIBRARY_DIR = "lib"  # where the library stage's out/ puts it, relative to the task root
 LIBRARY_BUILD = "make -C native check"
 Log = Callable[[str], None]
@@ -150,8 +152,7 @@ def _replay_stage_copy(dockerfile: Dockerfile, copy: Copy, args: dict[str, str],
         raise ImageBuildError(f"cannot replay `COPY --from={copy.from_stage}` of "
                               f"{copy.sources} locally")
     if any(LIBRARY_BUILD in command for command in stage.runs_for(args)):
-        _build_model_library(context, staging / target / LIBRARY_DIR / MODEL_LIBRARY,
-                             state_dir, log)
+        _build_model_library(context, staging / target / LIBRARY_DIR, state_dir, log)
 
 
 def _replay_copy(copy: Copy, context: Path, staging: Path, outside: dict[str, Path]) -> None:
@@ -204,8 +205,9 @@ def _compile(root: Path) -> None:
 
 def _build_model_library(context: Path, destination: Path, state_dir: Path, log: Log) -> None:
     library = build_model_library(context, state_dir / "native" / platform.machine(), log)
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(library, destination)
+    destination.mkdir(parents=True, exist_ok=True)
+    for name in NATIVE_LIBRARIES:
+        shutil.copy2(library.with_name(name), destination / name)
 
 
 def _pip_install(requirements: Path, target: Path, flags: list[str], log: Log,

@@ -11,6 +11,7 @@ import pytest
 from helpers import HOST_LIBRARY, MODEL_DIR
 from inference.bundle import load_bundle
 from inference.errors import ArtifactError
+from inference.json_codec import PYTHON_ONLY, load_codec
 from inference.predictor import Predictor
 from inference.settings import Settings
 
@@ -59,3 +60,15 @@ def test_library_or_model_that_disagrees_with_the_self_check_fails_init(
 def test_unknown_engine_is_a_configuration_error() -> None:
     with pytest.raises(ValueError, match="INFERENCE_ENGINE"):
         Settings.from_env({"INFERENCE_ENGINE": "gpu"})
+
+
+def test_without_the_codec_library_json_is_read_and_written_in_python(tmp_path: Path) -> None:
+    """What an image without a compiler (ENGINE=xgboost) serves with: nothing handled in C."""
+    assert load_codec(str(tmp_path / "libcodec.so")) is PYTHON_ONLY
+
+
+def test_a_codec_library_that_cannot_load_fails_init(tmp_path: Path) -> None:
+    broken = tmp_path / "libcodec.so"
+    broken.write_bytes(b"not a shared library")
+    with pytest.raises(ArtifactError, match="cannot load the JSON codec"):
+        load_codec(str(broken))

@@ -11,10 +11,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from envelopes import Transport, parse_request
+from envelopes import http_body
 from helpers import engine_env, import_handler_module, read_parity
 from inference.errors import RequestError
-from inference.requests import FAST_PATH_MIN_BYTES
+from inference.json_codec import PYTHON_ONLY
+from inference.requests import FAST_PATH_MIN_BYTES, parse_body
 
 
 @pytest.fixture(scope="module")
@@ -26,9 +27,10 @@ def parse_both(module, body: str):
     """(fast, slow): each a (values, n) pair (None for a missing value) or an error code."""
     event = {"requestContext": {"http": {"method": "POST"}}, "body": body}
     results: list[Any] = []
-    for parser in (module.FAST_PARSER, None):
+    for codec in (module.CODEC, PYTHON_ONLY):
         try:
-            request = parse_request(event, Transport.HTTP, module.SCHEMA, module.LIMITS, parser)
+            body = http_body(event, module.LIMITS.max_request_bytes)
+            request = parse_body(body, module.SCHEMA, module.LIMITS, codec)
             results.append(([None if v != v else v for v in request.values], request.n_rows))
         except RequestError as error:
             results.append(error.code)
@@ -61,7 +63,7 @@ def test_the_fast_reader_takes_null_as_a_missing_value(app_module) -> None:
     row = ["null" if i % 7 == 0 else "1.5" for i in range(30)]
     body = '{"instances": [' + ",".join([render_row(row)] * 3) + "]}"
     body += " " * FAST_PATH_MIN_BYTES
-    assert app_module.FAST_PARSER(body.encode(), 10) is not None  # taken by the C reader
+    assert app_module.CODEC.parse_instances(body.encode(), 30, 10) is not None  # C reads it
     fast, slow = parse_both(app_module, body)
     assert fast == slow and fast[0][:8] == [None, 1.5, 1.5, 1.5, 1.5, 1.5, 1.5, None]
 

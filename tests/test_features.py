@@ -12,11 +12,10 @@ from hypothesis import strategies as st
 from sklearn.datasets import load_breast_cancer
 
 from dataset import uci_name  # training's copy: the demo's aliases come from it
-from envelopes import Transport, parse_request
 from helpers import EVENTS_DIR, load_event
 from inference.errors import RequestError, all_error_codes
 from inference.features import FeatureSchema
-from inference.requests import Limits
+from inference.requests import Limits, parse_payload
 
 DATA = load_breast_cancer()
 SKLEARN_NAMES = [str(n) for n in DATA.feature_names]
@@ -51,7 +50,7 @@ def test_uci_name_maps_to_the_scikit_learn_column_with_the_same_values(uci: str,
     sample = load_event(EVENTS_DIR / "event.json")
     column = SKLEARN_NAMES.index(sklearn_name)
     assert sample[uci] == pytest.approx(DATA.data[SAMPLE_ROW, column], rel=1e-12)
-    parsed = parse_request(sample, Transport.DIRECT, SCHEMA, LIMITS)
+    parsed = parse_payload(sample, SCHEMA, LIMITS)
     assert parsed.values[column] == pytest.approx(DATA.data[SAMPLE_ROW, column], rel=1e-12)
 
 
@@ -68,13 +67,13 @@ def test_both_naming_schemes_work_flat_in_features_and_in_batches(wrapper: str,
     row = dict(zip(names, DATA.data[7].tolist(), strict=True))
     payload = {"flat": row, "features": {"features": row},
                "instances": {"instances": [row, row]}}[wrapper]
-    parsed = parse_request(payload, Transport.DIRECT, SCHEMA, LIMITS)
+    parsed = parse_payload(payload, SCHEMA, LIMITS)
     assert list(parsed.values[:30]) == DATA.data[7].tolist()
 
 
 def code_of(payload: object) -> str:
     with pytest.raises(RequestError) as caught:
-        parse_request(payload, Transport.DIRECT, SCHEMA, LIMITS)
+        parse_payload(payload, SCHEMA, LIMITS)
     return caught.value.code
 
 
@@ -93,9 +92,8 @@ def test_half_uci_half_scikit_learn_is_refused_as_mixed() -> None:
 def test_null_is_a_missing_value_by_position_and_by_name() -> None:
     row = DATA.data[0].tolist()
     row[3] = None
-    by_position = parse_request({"features": row}, Transport.DIRECT, SCHEMA, LIMITS)
-    by_name = parse_request({"features": dict(zip(SKLEARN_NAMES, row, strict=True))},
-                            Transport.DIRECT,
+    by_position = parse_payload({"features": row}, SCHEMA, LIMITS)
+    by_name = parse_payload({"features": dict(zip(SKLEARN_NAMES, row, strict=True))},
                             SCHEMA, LIMITS)
     for parsed in (by_position, by_name):
         assert np.isnan(parsed.values[3])
@@ -120,7 +118,7 @@ def test_values_must_be_finite_json_numbers(value: object, code: str) -> None:
 
 
 def test_big_finite_values_whose_sum_overflows_are_still_accepted() -> None:
-    parsed = parse_request({"features": [1e308] * 30}, Transport.DIRECT, SCHEMA, LIMITS)
+    parsed = parse_payload({"features": [1e308] * 30}, SCHEMA, LIMITS)
     assert parsed.n_rows == 1 and list(parsed.values) == [1e308] * 30
 
 
@@ -149,7 +147,7 @@ payload_strategy = st.one_of(
 @given(payload_strategy)
 def test_any_payload_is_parsed_or_refused_with_a_documented_code(payload: object) -> None:
     try:
-        parsed = parse_request(payload, Transport.DIRECT, SCHEMA, LIMITS)
+        parsed = parse_payload(payload, SCHEMA, LIMITS)
     except RequestError as error:
         assert error.code in all_error_codes()
         json.dumps({"message": error.message, "details": error.details})

@@ -13,9 +13,12 @@ from array import array
 
 import pytest
 
-from helpers import HOST_LIBRARY, MODEL_DIR
+from helpers import HOST_LIBRARY
 from inference import errors
-from inference.engines.compiled import CompiledEngine
+from inference.json_codec import NativeJsonCodec
+from inference.settings import CODEC_LIBRARY
+
+CODEC_PATH = HOST_LIBRARY.with_name(CODEC_LIBRARY)
 
 CANARY = 0xA5
 NAMES = [("", ""), ("M", "B"), ("", "benign"), ("malignant", "B"), ("\u00e9", "\"")]
@@ -24,7 +27,7 @@ PROBABILITIES = [0.9, 0.1, 0.5, 0.0, 1.0, 0.4999999995, 1e-300, 0.123456789]
 
 @pytest.fixture(scope="module")
 def library() -> ctypes.CDLL:
-    library = ctypes.CDLL(str(HOST_LIBRARY))
+    library = ctypes.CDLL(str(CODEC_PATH))
     library.encode_predictions.restype = ctypes.c_int64
     library.encode_predictions.argtypes = [
         ctypes.c_void_p, ctypes.c_int64, ctypes.c_double, ctypes.c_char_p, ctypes.c_char_p,
@@ -34,10 +37,8 @@ def library() -> ctypes.CDLL:
 
 
 @pytest.fixture(scope="module")
-def engine() -> CompiledEngine:
-    metadata = json.loads((MODEL_DIR / "metadata.json").read_text())
-    return CompiledEngine(str(HOST_LIBRARY), len(metadata["feature_names"]),
-                          metadata["num_outputs"])
+def codec() -> NativeJsonCodec:
+    return NativeJsonCodec(str(CODEC_PATH))
 
 
 def names_json(negative: str, positive: str) -> tuple[bytes, bytes]:
@@ -54,9 +55,9 @@ def expected(probabilities: list[float], negative: str, positive: str) -> list[d
     return rows
 
 
-def test_short_class_names_from_the_fuzz_finding_encode_exactly(engine) -> None:
+def test_short_class_names_from_the_fuzz_finding_encode_exactly(codec) -> None:
     # "M"/"B", 8 rows at p = 0.9: the old capacity was 610 bytes for a 641-byte answer.
-    text = engine.encode_binary_predictions(array("d", [0.9] * 8), 0.5, b'"M"', b'"B"')
+    text = codec.encode_binary_predictions(array("d", [0.9] * 8), 0.5, b'"M"', b'"B"')
     assert len(text) == 641
     assert json.loads(text) == expected([0.9] * 8, "M", "B")
 
@@ -80,23 +81,23 @@ def test_writer_never_writes_past_the_capacity_it_is_given(library, negative, po
 
 
 @pytest.mark.parametrize("negative, positive", NAMES)
-def test_the_capacity_is_enough_for_any_labels(engine, negative, positive) -> None:
+def test_the_capacity_is_enough_for_any_labels(codec, negative, positive) -> None:
     negative_json, positive_json = names_json(negative, positive)
     for probabilities in ([0.0] * 9, [1.0] * 9, PROBABILITIES):
         values = array("d", probabilities)
-        capacity = engine._encode_capacity(len(values), negative_json, positive_json)
-        text = engine.encode_binary_predictions(values, 0.5, negative_json, positive_json)
+        capacity = codec._encode_capacity(len(values), negative_json, positive_json)
+        text = codec.encode_binary_predictions(values, 0.5, negative_json, positive_json)
         # Exact but for the longer label on every row and one comma.
         slack = len(values) * abs(len(negative_json) - len(positive_json)) + 1
         assert len(text) <= capacity <= len(text) + slack
 
 
 @pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
-def test_a_probability_that_is_not_finite_is_refused_not_written(library, engine,
+def test_a_probability_that_is_not_finite_is_refused_not_written(library, codec,
                                                                  bad) -> None:
     values = array("d", [0.5, bad, 0.5])
     buffer = ctypes.create_string_buffer(4096)
     assert library.encode_predictions(values.buffer_info()[0], 3, 0.5, b'"a"', b'"b"', buffer,
                                       len(buffer)) == -2
     with pytest.raises(errors.InternalError, match="not finite"):
-        engine.encode_binary_predictions(values, 0.5, b'"a"', b'"b"')
+        codec.encode_binary_predictions(values, 0.5, b'"a"', b'"b"')

@@ -49,7 +49,7 @@ def read_with_c(module: ModuleType, texts: list[str]) -> list[float] | None:
     rows = [padded[i:i + WIDTH] for i in range(0, len(padded), WIDTH)]
     body = '{"instances": [' + ", ".join("[" + ", ".join(r) + "]" for r in rows) + "]}"
     body += " " * max(0, MIN_BODY_BYTES - len(body))
-    parsed = module.FAST_PARSER(body.encode("ascii"), len(rows))
+    parsed = module.CODEC.parse_instances(body.encode("ascii"), WIDTH, len(rows))
     return None if parsed is None else list(parsed[0])[:len(texts)]
 
 

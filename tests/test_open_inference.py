@@ -98,7 +98,7 @@ def test_the_c_reader_and_the_python_path_read_the_same_values(handlers) -> None
     module = handlers["compiled"]
     _, rows, _ = read_parity()
     body = infer_body(rows[:200])
-    fast = module.PREDICTOR.parse_tensor(body.encode(), 10_000 * 30)
+    fast = module.CODEC.parse_tensor(body.encode(), 10_000 * 30)
     assert fast is not None
     values, start, end = fast
     assert body[start] == "[" and body[end - 1] == "]"
@@ -106,7 +106,7 @@ def test_the_c_reader_and_the_python_path_read_the_same_values(handlers) -> None
     assert [struct.pack("<d", v) for v in values] == [struct.pack("<d", v) for v in expected]
     nested = json.loads(body)
     nested["inputs"][0]["data"] = rows[:200]  # nested rows: the Python path
-    assert module.PREDICTOR.parse_tensor(json.dumps(nested).encode(), 10_000 * 30) is None
+    assert module.CODEC.parse_tensor(json.dumps(nested).encode(), 10_000 * 30) is None
     a = json.loads(call(module, http_event(model_path(module, "/infer"), "POST", body))[1])
     b = json.loads(call(module, http_event(model_path(module, "/infer"), "POST",
                                            json.dumps(nested)))[1])
@@ -216,7 +216,7 @@ def test_the_c_writer_writes_the_python_writers_bytes(handlers) -> None:
     from inference.protocols.v2 import OpenInferenceV2
 
     module = handlers["compiled"]
-    outputs = OpenInferenceV2(module.PREDICTOR, module.SCHEMA, module.LIMITS).outputs
+    outputs = OpenInferenceV2(module.PREDICTOR, module.SCHEMA, module.LIMITS, module.CODEC).outputs
     edges = [0.0, 1.0, 0.5, 0.4999999995, 0.5000000005, 1e-10, 1 - 1e-10, 0.123456789499,
              0.9999999996, 3e-300, 0.49999999999999994]
     probabilities = array("d", edges * 3)

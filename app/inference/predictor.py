@@ -3,7 +3,6 @@
 At load it verifies the artifacts (checksum), loads the engine chosen by settings and
 runs a self-check on rows XGBoost scored when the artifacts were written, so a library
 built from another model, or for the wrong inputs, fails init instead of answering wrongly.
-The engine's optional JSON fast paths are reached through here too.
 """
 
 from __future__ import annotations
@@ -11,21 +10,11 @@ from __future__ import annotations
 import os
 import sys
 from array import array
-from collections.abc import Callable
 
 from .bundle import ModelBundle, load_bundle
 from .engines import Engine, load_engine
 from .errors import ArtifactError
 from .settings import Settings
-
-# A body and the row limit -> (values, rows), or None; probabilities, threshold and the two
-# class names as JSON -> the predictions array, or None.
-FastReader = Callable[[bytes, int], "tuple[array, int] | None"]
-# A v2 request body and the value limit -> (values, data start, data end), or None.
-TensorReader = Callable[[bytes, int], "tuple[array, int, int] | None"]
-FastWriter = Callable[[array, float, bytes, bytes], "str | None"]
-# Outputs, threshold, column, the two class names as JSON -> one v2 output's data, or None.
-ColumnWriter = Callable[[array, float, int, bytes, bytes], "str | None"]
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -36,12 +25,6 @@ class Predictor:
     def __init__(self, bundle: ModelBundle, engine: Engine) -> None:
         self.bundle = bundle
         self.engine = engine
-        # The engine's optional JSON fast paths (Engine's defaults answer None: not handled),
-        # bound once so a request pays no extra call for going through the predictor.
-        self.parse_instances: FastReader = engine.parse_instances
-        self.parse_tensor: TensorReader = engine.parse_tensor
-        self.encode_binary_predictions: FastWriter = engine.encode_binary_predictions
-        self.encode_binary_column: ColumnWriter = engine.encode_binary_column
         self._self_check()
 
     @classmethod

@@ -27,7 +27,7 @@ from .errors import (
     quoted,
 )
 from .features import FeatureSchema
-from .predictor import FastReader
+from .json_codec import PYTHON_ONLY, JsonCodec
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -77,15 +77,16 @@ def describe_request() -> PredictionRequest:
 
 
 def parse_body(body: bytes | str, schema: FeatureSchema, limits: Limits,
-               fast_parser: FastReader | None = None) -> PredictionRequest:
+               codec: JsonCodec = PYTHON_ONLY) -> PredictionRequest:
     """An HTTP body (already taken out of its envelope): large plain batches through the
-    engine's fast reader when it handles them, everything else through `parse_payload`."""
-    if fast_parser is not None and len(body) >= FAST_PATH_MIN_BYTES:
+    codec's reader when it handles them, everything else through `parse_payload`."""
+    if len(body) >= FAST_PATH_MIN_BYTES:
         try:
             encoded = body if isinstance(body, bytes) else body.encode("utf-8")
         except UnicodeEncodeError:  # a lone surrogate: only the Python path can say what
             encoded = b""
-        parsed = fast_parser(encoded, limits.max_batch_rows) if encoded else None
+        parsed = (codec.parse_instances(encoded, schema.size, limits.max_batch_rows)
+                  if encoded else None)
         if parsed is not None:
             return PredictionRequest(Shape.INSTANCES, *parsed)
     return parse_payload(read_json(body, schema, limits), schema, limits)

@@ -2,8 +2,8 @@
 
 - binary classifier, probabilities: `{"label", "class_index", "probabilities": {both
   classes}}`, written with 9 decimals, p(class 1) rounded half up and p(class 0) its
-  complement, so the two always sum to exactly 1. Large batches are written by the engine's
-  C writer when it has one (the same bytes as `_BinaryProbabilities.python_predictions`).
+  complement, so the two always sum to exactly 1. Large batches are written by the JSON
+  codec's C writer when it is loaded (the same bytes as `_BinaryProbabilities.python_predictions`).
 - binary classifier, raw margin (`binary:logitraw`): `{"label", "class_index", "margin"}`;
   0/1 labels (`binary:hinge`): `{"label", "class_index"}`.
 - multiclass: `{"label", "class_index", "probabilities": {every class}}`, 9 decimals each;
@@ -26,6 +26,7 @@ import math
 from array import array
 
 from .errors import InternalError, ServiceError
+from .json_codec import PYTHON_ONLY, JsonCodec
 from .predictor import Predictor
 from .requests import Shape
 
@@ -62,7 +63,7 @@ class _Rows:
         self._width = bundle.num_outputs
 
     def predictions(self, outputs: array) -> str:
-        """The array as the engine writes it fastest: the Python writer unless overridden."""
+        """The array as it is written fastest: the Python writer unless overridden."""
         return self.python_predictions(outputs)
 
     def python_predictions(self, outputs: array) -> str:
@@ -85,9 +86,9 @@ class _Binary(_Rows):
 
 
 class _BinaryProbabilities(_Binary):
-    def __init__(self, predictor: Predictor) -> None:
+    def __init__(self, predictor: Predictor, codec: JsonCodec) -> None:
         super().__init__(predictor)
-        self._predictor = predictor
+        self._codec = codec
         negative, positive = self._names_json
         self._c_args = (negative.encode(), positive.encode())
         # Row templates, filled with %-formatting: the fastest way to write a row in Python.
@@ -97,8 +98,8 @@ class _BinaryProbabilities(_Binary):
 
     def predictions(self, outputs: array) -> str:
         if len(outputs) >= C_ENCODER_MIN_ROWS:
-            text = self._predictor.encode_binary_predictions(outputs, self._threshold,
-                                                             *self._c_args)
+            text = self._codec.encode_binary_predictions(outputs, self._threshold,
+                                                         *self._c_args)
             if text is not None:
                 return text
         return self.python_predictions(outputs)
@@ -190,11 +191,11 @@ def _arg_max(row: array) -> int:
     return best
 
 
-def _rows_for(predictor: Predictor) -> _Rows:
+def _rows_for(predictor: Predictor, codec: JsonCodec) -> _Rows:
     bundle = predictor.bundle
     if bundle.output_kind == "binary":
         if bundle.output_values == "probability":
-            return _BinaryProbabilities(predictor)
+            return _BinaryProbabilities(predictor, codec)
         return _BinaryDecisions(predictor)
     if bundle.output_kind == "multiclass":
         return _Multiclass(predictor)
@@ -208,9 +209,9 @@ def _rows_for(predictor: Predictor) -> _Rows:
 class PredictionEncoder:
     """The prediction document for the model's output kind, chosen once at init."""
 
-    def __init__(self, predictor: Predictor) -> None:
+    def __init__(self, predictor: Predictor, codec: JsonCodec = PYTHON_ONLY) -> None:
         bundle = predictor.bundle
-        self._rows = _rows_for(predictor)
+        self._rows = _rows_for(predictor, codec)
         self._tail = (f',"model_version":{json.dumps(bundle.model_version)},'
                       f'"engine":{json.dumps(predictor.engine.name)}')
         self._class_names = bundle.class_names
@@ -228,7 +229,7 @@ class PredictionEncoder:
         return self._rows.predictions(outputs)
 
     def python_predictions(self, outputs: array) -> str:
-        """The same bytes as `predictions`, never through the engine's writer (for tests)."""
+        """The same bytes as `predictions`, never through the codec's writer (for tests)."""
         return self._rows.python_predictions(outputs)
 
     def _flat_value(self, outputs: array) -> str:

@@ -17,17 +17,21 @@ ENGINES = ("compiled", "xgboost")
 # reaches us larger than that (e.g. base64 through a URL) is refused before parsing.
 DEFAULT_MAX_REQUEST_BYTES = 6 * 1024 * 1024
 DEFAULT_MAX_BATCH_ROWS = 10_000
+# The JSON codec's library (app/native builds it beside the model library, libmodel.so).
+CODEC_LIBRARY = "libcodec.so"
 
 
 class Settings:
     """engine, model_dir, library_path, max_batch_rows, max_request_bytes, xgboost_threads,
-    function_name; model_threads (the compiled engine's threads for large batches).
+    function_name; model_threads (the compiled engine's threads for large batches);
+    codec_library_path (the JSON codec, beside the model library wherever that is).
 
     A plain class with slots: a dataclass would import `inspect` at every cold start, and a
     namedtuple built from a string is invisible to the type checker."""
 
-    __slots__ = ("engine", "function_name", "library_path", "max_batch_rows",
-                 "max_request_bytes", "model_dir", "model_threads", "xgboost_threads")
+    __slots__ = ("codec_library_path", "engine", "function_name", "library_path",
+                 "max_batch_rows", "max_request_bytes", "model_dir", "model_threads",
+                 "xgboost_threads")
 
     def __init__(self, engine: str, model_dir: str, library_path: str, max_batch_rows: int,
                  max_request_bytes: int, xgboost_threads: int,
@@ -36,6 +40,7 @@ class Settings:
         self.function_name = function_name
         self.model_dir = model_dir
         self.library_path = library_path
+        self.codec_library_path = os.path.join(os.path.dirname(library_path), CODEC_LIBRARY)
         self.max_batch_rows = max_batch_rows
         self.max_request_bytes = max_request_bytes
         self.xgboost_threads = xgboost_threads

@@ -1,9 +1,9 @@
-"""Prediction engines: one module per engine behind the same small face.
+"""Prediction engines: one module per engine behind the same small face, `load`, `predict`
+and `versions` (as MLServer's runtimes show `load` and `predict`).
 
 An engine turns a flat, row-major buffer of float64 features (NaN: missing) into the
-model's outputs, `num_outputs` per row, row-major. It is chosen once, at init, by name.
-The JSON fast paths are optional capabilities with defaults here: an engine that has
-none simply inherits "not handled", and the Python reader and writer do the work.
+model's outputs, `num_outputs` per row, row-major. It is chosen once, at init, by name. How
+requests and answers are written (JSON, and its C codec) is not an engine's business.
 """
 
 from __future__ import annotations
@@ -19,6 +19,11 @@ class Engine:
 
     name = "engine"
 
+    @classmethod
+    def load(cls, settings: Settings, bundle: ModelBundle) -> Engine:
+        """The engine for this model, ready to predict; a broken artifact fails here."""
+        raise NotImplementedError
+
     def predict(self, values: array, n_rows: int) -> array:
         """The model's outputs for `n_rows` rows packed in `values` (array of 'd', row-major)."""
         raise NotImplementedError
@@ -27,34 +32,12 @@ class Engine:
         """Library versions this engine runs on, for provenance."""
         raise NotImplementedError
 
-    def parse_instances(self, body: bytes, max_rows: int) -> tuple[array, int] | None:
-        """A `{"instances": [[...]...]}` body straight into doubles; None: not handled here."""
-        return None
-
-    def parse_tensor(self, body: bytes, max_values: int) -> tuple[array, int, int] | None:
-        """An Open Inference Protocol request's flat `data` array straight into doubles, with
-        where it starts and ends in the body; None: not handled here."""
-        return None
-
-    def encode_binary_column(self, outputs: array, threshold: float, column: int,
-                             negative_json: bytes, positive_json: bytes) -> str | None:
-        """One v2 output tensor's data of a binary classifier (COLUMNS in protocols/
-        v2_outputs.py), without brackets; None: not handled here."""
-        return None
-
-    def encode_binary_predictions(self, probabilities: array, threshold: float,
-                                  negative_json: bytes, positive_json: bytes) -> str | None:
-        """A binary classifier's predictions array as JSON; None: not handled here."""
-        return None
-
 
 def load_engine(settings: Settings, bundle: ModelBundle) -> Engine:
     if settings.engine == "compiled":
         from .compiled import CompiledEngine
 
-        return CompiledEngine(settings.library_path, bundle.num_features, bundle.num_outputs,
-                              settings.model_threads, bundle.min_rows_per_thread)
+        return CompiledEngine.load(settings, bundle)
     from .xgboost_engine import XGBoostEngine
 
-    return XGBoostEngine(bundle.model_path, bundle.num_features, settings.xgboost_threads,
-                         bundle.objective)
+    return XGBoostEngine.load(settings, bundle)

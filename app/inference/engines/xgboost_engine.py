@@ -11,6 +11,8 @@ from array import array
 import numpy as np
 import xgboost as xgb
 
+from ..bundle import ModelBundle
+from ..settings import Settings
 from . import Engine
 
 
@@ -26,6 +28,11 @@ class XGBoostEngine(Engine):
             params["objective"] = "multi:softprob"
         self._booster.set_param(params)
         self._num_features = num_features
+
+    @classmethod
+    def load(cls, settings: Settings, bundle: ModelBundle) -> XGBoostEngine:
+        return cls(bundle.model_path, bundle.num_features, settings.xgboost_threads,
+                   bundle.objective)
 
     def predict(self, values: array, n_rows: int) -> array:
         matrix = np.frombuffer(values, dtype=np.float64).reshape(n_rows, self._num_features)

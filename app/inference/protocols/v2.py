@@ -17,6 +17,7 @@ import json
 
 from ..errors import MethodNotAllowed, ModelNotFound, NotFound, ServiceError, quoted
 from ..features import FeatureSchema
+from ..json_codec import PYTHON_ONLY, JsonCodec
 from ..predictor import Predictor
 from ..requests import Limits
 from . import Answer, HttpRequest, is_v2_path
@@ -66,11 +67,13 @@ def route_of(path: str) -> Route | None:
 class OpenInferenceV2:
     """Routes, metadata and inference for the one model the function serves."""
 
-    def __init__(self, predictor: Predictor, schema: FeatureSchema, limits: Limits) -> None:
+    def __init__(self, predictor: Predictor, schema: FeatureSchema, limits: Limits,
+                 codec: JsonCodec = PYTHON_ONLY) -> None:
         self._predictor = predictor
         self._schema = schema
         self._limits = limits
-        self.outputs = V2Outputs(predictor)
+        self._codec = codec
+        self.outputs = V2Outputs(predictor, codec)
         self._name = predictor.bundle.model_version
         self._server = json.dumps({"name": SERVER_NAME, "version": PROTOCOL_VERSION,
                                    "extensions": EXTENSIONS}, separators=(",", ":"))
@@ -113,7 +116,7 @@ class OpenInferenceV2:
 
     def _infer(self, request: HttpRequest) -> Answer:
         infer = read_infer_request(request.body, request.headers, self._schema, self._limits,
-                                   self._predictor.parse_tensor, self.outputs.names)
+                                   self.outputs.names, self._codec)
         outputs = self._predictor.predict(infer.values, infer.n_rows)
         echo = "" if infer.id is None else f',"id":{json.dumps(infer.id)}'
         body = (self._head + echo + ',"outputs":'

@@ -19,10 +19,11 @@ from __future__ import annotations
 import json
 from array import array
 
+from ..json_codec import PYTHON_ONLY, JsonCodec
 from ..predictor import Predictor
 from ..responses import C_ENCODER_MIN_ROWS, SCALE, fixed9, number
 
-# The binary tensors the engine's C writer can write (tensor_io.c's column numbers).
+# The binary tensors the codec's C writer can write (tensor_io.c's column numbers).
 COLUMNS = {"probabilities": 0, "label": 1, "class_index": 2}
 # p(class 0) and p(class 1) of one row, 9 decimals each: %-formatting is the fastest in Python.
 PAIR = "%d.%09d,%d.%09d"
@@ -37,13 +38,13 @@ if TYPE_CHECKING:
 class V2Outputs:
     """Each output's name, datatype and width (None: one value per row), and its writer."""
 
-    def __init__(self, predictor: Predictor) -> None:
+    def __init__(self, predictor: Predictor, codec: JsonCodec = PYTHON_ONLY) -> None:
         bundle = predictor.bundle
         self._names_json = [json.dumps(name) for name in bundle.class_names]
         self._threshold = float(bundle.threshold or 0.0)
         self._width = bundle.num_outputs
         self._kind = bundle.output_kind
-        self._encode_column = predictor.encode_binary_column
+        self._encode_column = codec.encode_binary_column
         self._c_names = tuple(name.encode() for name in self._names_json[:2])
         self._c_columns = bundle.output_kind == "binary" and bundle.output_values == "probability"
         specs: list[tuple[str, str, int | None, Writer]] = []
@@ -87,7 +88,7 @@ class V2Outputs:
         return "[" + ",".join(parts) + "]"
 
     def _in_c(self, outputs: array, name: str) -> str | None:
-        """A binary classifier's tensor from the engine's C writer; None: not handled."""
+        """A binary classifier's tensor from the codec's C writer; None: not handled."""
         return self._encode_column(outputs, self._threshold, COLUMNS[name], *self._c_names)
 
     def python_write(self, outputs: array, n_rows: int) -> str:

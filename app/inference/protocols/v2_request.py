@@ -5,7 +5,7 @@ model's features, and its values row-major: `data` flat or nested by row (a numb
 or a NaN literal: a missing value), or as raw little-endian bytes after the JSON (Triton's
 binary tensor extension: `Inference-Header-Content-Length`, `parameters.binary_data_size`;
 NaN: missing).
-Large flat `data` is read by the engine's C reader, which hands back where the array lies so
+Large flat `data` is read by the JSON codec's C reader, which hands back where the array lies so
 only the rest of the request (a few hundred bytes) is parsed in Python.
 """
 
@@ -26,7 +26,7 @@ from ..errors import (
     quoted,
 )
 from ..features import FeatureSchema
-from ..predictor import TensorReader
+from ..json_codec import PYTHON_ONLY, JsonCodec
 from ..requests import FAST_PATH_MIN_BYTES, Limits, read_json
 
 TYPE_CHECKING = False
@@ -52,17 +52,16 @@ class InferRequest:
 
 
 def read_infer_request(body: bytes | str | None, headers: Mapping[str, str],
-                       schema: FeatureSchema, limits: Limits,
-                       tensor_reader: TensorReader | None, output_names: Sequence[str]
-                       ) -> InferRequest:
+                       schema: FeatureSchema, limits: Limits, output_names: Sequence[str],
+                       codec: JsonCodec = PYTHON_ONLY) -> InferRequest:
     if body is None or body == "":
         raise InvalidJson("the request body is empty; send an inference request")
     binary_length = headers.get(BINARY_HEADER)
     if binary_length is not None:
         return _binary_request(body, binary_length, schema, limits, output_names)
     raw = _utf8(body)
-    if tensor_reader is not None and raw is not None and len(raw) >= FAST_PATH_MIN_BYTES:
-        fast = tensor_reader(raw, limits.max_batch_rows * schema.size)
+    if raw is not None and len(raw) >= FAST_PATH_MIN_BYTES:
+        fast = codec.parse_tensor(raw, limits.max_batch_rows * schema.size)
         if fast is not None:
             values, start, end = fast
             request = read_json(raw[:start] + b"null" + raw[end:], schema, limits)
