@@ -5,7 +5,8 @@ the path (as the local runtime starts a function), imports `awslambdaric.bootstr
 floor every Python function pays) and then replays `app.py`'s init one phase at a time:
 the standard-library modules our code adds (`python -X importtime -c "import app"` lists
 them), our own modules, settings, the model bundle (metadata and checksum), the ctypes
-library load, the self-check, then `import app` itself with the modules already cached.
+library load, the self-check, the JSON codec's library load, then `import app` itself with
+the modules already cached.
 Medians and min–max over rounds; a second set of rounds times `import app` whole, to check
 the phases add up. Local and client-timed: Lambda's own figures will differ.
 """
@@ -34,7 +35,7 @@ mark("stdlib: ctypes")
 import array, base64
 mark("stdlib: base64, array")
 import inference.requests, inference.responses, inference.logs, inference.features
-import inference.predictor, inference.engines.compiled
+import inference.predictor, inference.engines.compiled, inference.json_codec
 mark("our modules")
 from inference.settings import Settings
 settings = Settings.from_env()
@@ -48,6 +49,9 @@ mark("engine: ctypes.CDLL + prototypes")
 from inference.predictor import Predictor
 predictor = Predictor(bundle, engine)
 mark("self-check (5 rows)")
+from inference.json_codec import load_codec
+codec = load_codec(settings.codec_library_path)
+mark("JSON codec: ctypes.CDLL + prototypes")
 started = time.perf_counter(); file_sha256(bundle.model_path)
 checksum = time.perf_counter() - started
 sys.stdout = open("/dev/null", "w")
