@@ -29,8 +29,9 @@ def parse_both(module, body: str):
     results: list[Any] = []
     for codec in (module.CODEC, PYTHON_ONLY):
         try:
-            body = http_body(event, module.LIMITS.max_request_bytes)
-            request = parse_body(body, module.SCHEMA, module.LIMITS, codec)
+            raw = http_body(event, module.LIMITS.max_request_bytes)
+            assert raw is not None
+            request = parse_body(raw, module.SCHEMA, module.LIMITS, codec)
             results.append(([None if v != v else v for v in request.values], request.n_rows))
         except RequestError as error:
             results.append(error.code)
