@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -117,3 +118,14 @@ def test_invalid_option_is_refused() -> None:
     result = subprocess.run([sys.executable, str(TRAIN), "--eta", "0"], capture_output=True,
                             text=True)
     assert result.returncode == 2 and "--eta" in result.stderr
+
+
+def test_a_failed_training_leaves_the_previous_model_as_it_was(two_runs) -> None:
+    first, _, _ = two_runs
+    before = {p: p.read_bytes() for p in sorted(first.rglob("*")) if p.is_file()}
+    # No compiler: the layouts cannot be built, after the model and parity rows were written.
+    failed = subprocess.run([sys.executable, str(TRAIN), "--output-dir", str(first)],
+                            capture_output=True, text=True, env={**os.environ, "CC": "false"})
+    assert failed.returncode != 0
+    assert {p: p.read_bytes() for p in sorted(first.rglob("*")) if p.is_file()} == before
+    assert [p for p in first.parent.iterdir() if p.name.startswith(f".{first.name}-")] == []

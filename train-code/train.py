@@ -84,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     from dataset import load_splits
     from demo_state import record_fingerprint
     from model import TrainingParams, evaluate, train_booster
+    from staged_output import replace_directory, staging_beside
 
     params = TrainingParams(
         rounds=args.rounds,
@@ -104,9 +105,15 @@ def main(argv: list[str] | None = None) -> int:
                       "test": len(splits.y_test), "stratified": True},
         },
     }
-    written = write_artifacts(args.output_dir, booster, describe_demo(splits, args.threshold),
-                              splits.x_all, extra, args.layout)
-    record_fingerprint(args.output_dir)  # `make model` tells the demo's own output by it
+    # Staged beside the output and swapped in whole: an interrupted training leaves the
+    # previous model as it was, never a mix of both.
+    with staging_beside(args.output_dir) as work:
+        written = write_artifacts(work / "model", booster,
+                                  describe_demo(splits, args.threshold), splits.x_all, extra,
+                                  args.layout)
+        record_fingerprint(work / "model")  # `make model` tells the demo's own output by it
+        replace_directory(work / "model", args.output_dir)
+        paths = [args.output_dir / path.relative_to(work / "model") for path in written.paths]
 
     print(f"trained {booster.num_boosted_rounds()} trees "
           f"(of at most {params.rounds}; early stopping {params.early_stopping})")
@@ -115,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     matrix = metrics["confusion_matrix"]
     print(f"confusion matrix [rows true, cols predicted; malignant, benign]: {matrix}")
     print(f"model version {written.model_version}  sha256 {written.model_sha256}")
-    print(f"wrote {', '.join(str(p) for p in written.paths)}")
+    print(f"wrote {', '.join(str(p) for p in paths)}")
     return 0
 
 
