@@ -72,7 +72,7 @@ CATEGORIES ?=
 TARGETS ?=
 # LAYOUT=ifelse|arrays: the compiled layout; by default both are measured and the faster kept.
 LAYOUT ?=
-$(MODEL_OUT)/metadata.json: $(VENV)/.installed train-code/*.py
+$(MODEL_OUT)/metadata.json: $(VENV)/.installed train-code/*.py app/artifact_contract.py
 	$(PY) train-code/train.py --output-dir $(MODEL_OUT) $(if $(LAYOUT),--layout $(LAYOUT))
 # Without MODEL: the demo, retrained unless app/model/ is exactly its own output.
 ifeq ($(MODEL),)
@@ -106,7 +106,7 @@ demo: venv artifacts
 # ruff and mypy over every Python file. app/ is the Lambda task root (top-level modules `app`
 # and `inference`) and gets a mypy run of its own; tests/ a run where fixtures need no hints.
 LINT_CODE := lambda_compare local_lambda devkit train-code tools bench e2e fuzz invoke_x86_64_arm64_lambdas.py
-LINT_APP ?= app/app.py app/envelopes.py app/inference
+LINT_APP ?= app/app.py app/envelopes.py app/artifact_contract.py app/inference
 .PHONY: lint
 lint: venv
 	$(VENV)/bin/ruff check $(LINT_CODE) tests $(LINT_APP)

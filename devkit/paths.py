@@ -5,15 +5,17 @@ from __future__ import annotations
 import platform
 from pathlib import Path
 
+from artifact_contract import MODEL_DIR_NAME
+
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "template.yaml"
 EVENTS_DIR = ROOT / "events"
 SAMPLE_EVENT = EVENTS_DIR / "event.json"
-MODEL_DIR = ROOT / "app" / "model"  # what `make model` writes and every function serves
-PARITY_FILE = MODEL_DIR / "parity.csv"
+APP_DIR = ROOT / "app"  # the functions' task root (Docker's build context)
+MODEL_DIR = APP_DIR / MODEL_DIR_NAME  # what `make model` writes and every function serves
 RESULTS = ROOT / "results"
 
 
 def host_library(machine: str | None = None) -> Path:
     """The model library `make lib` builds for this machine (or `machine`)."""
-    return ROOT / "app" / "native" / "build" / (machine or platform.machine()) / "libmodel.so"
+    return APP_DIR / "native" / "build" / (machine or platform.machine()) / "libmodel.so"

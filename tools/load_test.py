@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from artifact_contract import ABSOLUTE_TOLERANCE, MODEL_FILE
 from devkit.functions import FUNCTION_IDS
 from devkit.model import parity_requests
 from devkit.paths import EVENTS_DIR, MODEL_DIR, TEMPLATE
@@ -29,7 +30,6 @@ from lambda_compare.stats import summarize
 from local_lambda.launcher import local_runtime
 
 FUNCTIONS = tuple(FUNCTION_IDS.values())
-TOLERANCE = 1e-6
 # What the project's environment (.venv) adds to the standard library here.
 NEEDS = ("numpy", "xgboost", "boto3")
 
@@ -58,7 +58,7 @@ def build_requests(count: int, bad_fraction: float, seed: int = 7) -> list[Reque
 
     rng = random.Random(seed)
     rows = parity_requests()
-    booster = xgb.Booster(model_file=str(MODEL_DIR / "model.ubj"))
+    booster = xgb.Booster(model_file=str(MODEL_DIR / MODEL_FILE))
     bad_events = [(p.stem, p.read_bytes()) for p in sorted((EVENTS_DIR / "bad").glob("*.json"))
                   if "requestContext" not in p.read_text()]
     requests: list[Request] = []
@@ -99,7 +99,7 @@ def check(request: Request, document: Any, tally: Tally,
     predictions = document.get("predictions") if isinstance(document, dict) else None
     got = [p["probabilities"]["benign"] for p in predictions or []]
     if len(got) == len(request.expected) and all(
-            abs(a - b) <= TOLERANCE for a, b in zip(got, request.expected, strict=True)):
+            abs(a - b) <= ABSOLUTE_TOLERANCE for a, b in zip(got, request.expected, strict=True)):
         tally.ok += 1
         return
     key = tuple(round(p, 6) for p in got)

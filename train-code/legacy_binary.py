@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from artifact_contract import RELATIVE, parity_criterion
 from import_errors import ImportRefused
 
 if TYPE_CHECKING:
@@ -136,19 +137,18 @@ def verified_reference(conversion: Conversion, booster: xgb.Booster, spec: Outpu
     """The reference outputs, and the line saying the converted model gives them here too."""
     from importlib.metadata import version
 
-    from artifacts import parity_check
     from parity_file import xgboost_outputs
 
     reference = reference_outputs(conversion, rows, scratch)
     ours = xgboost_outputs(booster, conversion.objective, rows)
-    check = parity_check(spec)
-    relative = check["compare"] == "relative"
+    compare, tolerance = parity_criterion(spec.values)
+    relative = compare == RELATIVE
     worst = largest_difference(ours, reference, relative)
     figure = (f"xgboost {version('xgboost-cpu')} on the converted model vs xgboost "
               f"{conversion.xgboost_version} on the original file, {len(rows)} rows: "
               f"max_{'rel' if relative else 'abs'}_diff={worst:.3g} "
-              f"tolerance={check['tolerance']:g}")
-    if not worst <= check["tolerance"]:
+              f"tolerance={tolerance:g}")
+    if not worst <= tolerance:
         raise ImportRefused("conversion_changed_model", f"the converted model does not "
                             f"predict like the original: {figure}; nothing was written")
     return reference, figure

@@ -3,10 +3,10 @@
 The file is a plain CSV so the checker can read it with strtod on any architecture: a
 header (the feature names, then one column per model output), then per row the features
 and XGBoost's outputs as exact float text, `nan` for a missing value. Output columns are
-named by what they hold, which also tells the checker how to compare them:
-`p_<class>` probabilities and `label` classes absolutely, `margin`, `value` and `score`
-relatively, as are `quantile_<alpha>` (one per alpha) and `value_<target>` (one per target of a
-multi-target model).
+named by what they hold: `p_<class>` probabilities, `label` classes, `margin`, `value` and
+`score`, `quantile_<alpha>` (one per alpha) and `value_<target>` (one per target of a
+multi-target model). How the checker compares each column is not read from its name but from
+the tolerances file written beside it (artifact_contract.parity_tolerances_text).
 """
 
 from __future__ import annotations
