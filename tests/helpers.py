@@ -17,11 +17,12 @@ from typing import Any, TypeVar
 import pytest
 
 from devkit.functions import ARM64_FUNCTION, X86_64_FUNCTION
-from devkit.paths import APP_DIR, EVENTS_DIR, MODEL_DIR, ROOT, host_library
+from devkit.paths import EVENTS_DIR, MODEL_DIR, ROOT, host_library
 from lambda_compare.parity_rows import read_parity_rows
 from local_lambda.arm64 import TOOLS as DEBIAN_PACKAGES
 from local_lambda.inprocess import load_handler_module
 
+APP_DIR = ROOT / "app"
 BAD_EVENTS_DIR = EVENTS_DIR / "bad"
 HOST_LIBRARY = host_library()
 ENGINES = ("compiled", "xgboost")

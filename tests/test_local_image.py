@@ -19,7 +19,8 @@ def test_compiled_image_holds_the_handler_package_model_and_library_only(tmp_pat
                    if p.is_file() and p.suffix != ".pyc")
     assert files[0] == "app.py"
     assert {"lib/libmodel.so", "model/metadata.json", "model/model.ubj"} <= set(files)
-    assert all(f.startswith(("app.py", "envelopes.py", "lib/", "model/", "inference/"))
+    assert all(f.startswith(("app.py", "envelopes.py", "artifact_contract.py", "lib/", "model/",
+                             "inference/"))
                for f in files)
     assert not any("xgboost" in f and "engine" not in f for f in files)
 

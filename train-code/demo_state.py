@@ -5,8 +5,9 @@ the metadata itself, less the compiled layouts' timings (which differ from run t
 directory is the demo's own output when its metadata says the model is the trained demo
 (artifact_contract.TRAINED_DEMO), that fingerprint still matches, the recorded options are
 train.py's defaults, and (LAYOUT given) the C is in that layout. An import, a retrain with
-other options, artifacts of an older contract or an edit of any file breaks one of these. Exit status 0: the demo; 1: not
-(the reason on stderr). Standard library only: `make model` runs it every time.
+other options, artifacts of an older contract or an edit of any file breaks one of these.
+Exit status 0: the demo; 1: not (the reason on stderr). Standard library only: `make model`
+runs it every time.
 """
 
 from __future__ import annotations

@@ -31,6 +31,7 @@ from artifact_contract import C_SOURCE_DIR, PARITY_TOLERANCES_FILE
 from c_source import CSources, write_c_source
 from checkout import NATIVE_DIR
 from layouts import LAYOUTS
+
 # gcc -O2 takes 10-60 s at 12,500 nodes (superlinear), and the arrays layout measured faster
 # on batches from 5,000 nodes (a 200-tree model with missing values: 7×).
 IFELSE_MAX_NODES = 10_000
