@@ -17,8 +17,8 @@ help:
 	@echo "make test    set up, lint (ruff, mypy) and run the test suite"
 	@echo "make test-without-tools  the machine-dependent tests again, as on a fresh machine"
 	@echo "make lint    ruff and mypy over every Python directory"
-	@echo "make model   the demo model in app/model/ (retrained unless it is exactly the demo's)"
-	@echo "make model MODEL=model.json  import your XGBoost model into app/model/ instead"
+	@echo "make model   the demo model in $(MODEL_OUT)/ (retrained unless it is exactly the demo's)"
+	@echo "make model MODEL=model.json  import your XGBoost model into $(MODEL_OUT)/ instead"
 	@echo "                             (JSON, UBJSON, or the pre-2.0 binary .model/.bst/.bin)"
 	@echo "make model LAYOUT=arrays      the compiled layout (ifelse|arrays; default: measured)"
 	@echo "make legacy-converter  XGBoost 2.1.4 in .venv-legacy (the import installs it when needed)"
@@ -74,7 +74,7 @@ TARGETS ?=
 LAYOUT ?=
 $(MODEL_OUT)/metadata.json: $(VENV)/.installed train-code/*.py app/artifact_contract.py
 	$(PY) train-code/train.py --output-dir $(MODEL_OUT) $(if $(LAYOUT),--layout $(LAYOUT))
-# Without MODEL: the demo, retrained unless app/model/ is exactly its own output.
+# Without MODEL: the demo, retrained unless $(MODEL_OUT)/ is exactly its own output.
 ifeq ($(MODEL),)
 model: $(MODEL_OUT)/metadata.json
 	@$(PY) train-code/demo_state.py $(MODEL_OUT) $(if $(LAYOUT),--layout $(LAYOUT)) \
@@ -88,7 +88,7 @@ model: venv
 	  $(if $(TARGETS),--targets '$(TARGETS)')
 endif
 
-# What demo, start-lambda, invoke, compare and bench serve: app/model/ as it is, trained or
+# What demo, start-lambda, invoke, compare and bench serve: $(MODEL_OUT)/ as it is, trained or
 # imported (the demo is trained only when there is none; `make model` restores it).
 .PHONY: artifacts
 artifacts: venv

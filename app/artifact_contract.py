@@ -14,8 +14,8 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
     from typing import Any
 
-# The artifacts, in one directory: `model` beside the handler in the function's task root,
-# app/model in a checkout.
+# The artifacts, in one directory: `model` beside the handler in the function's task root, and
+# so under app/ in a checkout.
 MODEL_DIR_NAME = "model"
 MODEL_FILE = "model.ubj"
 METADATA_FILE = "metadata.json"

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from artifact_contract import CONVERTED, IMPORTED
-from checkout import DEFAULT_MODEL_DIR
+from checkout import DEFAULT_MODEL_DIR, DEFAULT_MODEL_DIR_SHOWN
 from import_limits import MAX_PARITY_CELLS, Limits, add_limit_arguments, limits_from
 from layouts import LAYOUTS
 from objectives import BINARY, MULTI_TARGET, MULTICLASS, QUANTILE
@@ -131,7 +131,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--layout", choices=LAYOUTS,
                         help="compiled layout (default: the faster of both, measured here)")
     parser.add_argument("--output-dir", type=Path, default=DEFAULT_MODEL_DIR,
-                        help="where to write the artifacts (default: app/model)")
+                        help=f"where to write the artifacts (default: {DEFAULT_MODEL_DIR_SHOWN})")
     add_limit_arguments(parser)
     return parser.parse_args(argv)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from artifact_contract import TRAINED_DEMO
-from checkout import DEFAULT_MODEL_DIR
+from checkout import DEFAULT_MODEL_DIR, DEFAULT_MODEL_DIR_SHOWN
 from layouts import LAYOUTS
 
 # XGBoost, scikit-learn and TL2cgen take seconds to import: main() imports them once the
@@ -48,7 +48,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--layout", choices=LAYOUTS,
                         help="compiled layout (default: the faster of both, measured here)")
     parser.add_argument("--output-dir", type=Path, default=DEFAULT_MODEL_DIR,
-                        help="where to write the artifacts (default: app/model)")
+                        help=f"where to write the artifacts (default: {DEFAULT_MODEL_DIR_SHOWN})")
     args = parser.parse_args(argv)
     if args.rounds < 1 or args.max_depth < 1 or not 0 < args.eta <= 1:
         parser.error("--rounds and --max-depth must be >= 1 and --eta in (0, 1]")
