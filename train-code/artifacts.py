@@ -34,7 +34,6 @@ from artifact_contract import (
     RELATIVE_RULE,
     SCHEMA_VERSION,
     parity_criterion,
-    parity_tolerances_text,
 )
 from c_source import C_SOURCE_FILES, c_sources, write_c_source
 from layout_choice import choose_layout
@@ -185,10 +184,8 @@ def write_parity(output_dir: Path, description: ModelDescription, parity_x: np.n
     columns = output_columns(description.spec, description.class_names,
                              description.output_names)
     parity_path = output_dir / PARITY_FILE
-    write_parity_file(parity_path, description.feature_names, parity_x, outputs, columns)
-    tolerances_path = output_dir / PARITY_TOLERANCES_FILE
-    tolerances_path.write_text(parity_tolerances_text(columns, description.spec.values),
-                               encoding="utf-8")
+    tolerances_path = write_parity_file(parity_path, description.feature_names, parity_x,
+                                        outputs, columns, description.spec.values)
     return parity_path, tolerances_path
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import xgboost as xgb
 
+from artifact_contract import PARITY_TOLERANCES_FILE, parity_tolerances_text
 from objectives import (
     LABEL,
     MARGIN,
@@ -57,12 +58,17 @@ def output_columns(spec: OutputSpec, class_names: list[str],
 
 
 def write_parity_file(path: Path, feature_names: list[str], x: np.ndarray,
-                      outputs: np.ndarray, columns: list[str]) -> None:
+                      outputs: np.ndarray, columns: list[str], output_values: str) -> Path:
+    """The parity file at `path`, and beside it the tolerances its output columns are checked
+    with (outputs that are `output_values`); returns the tolerances file's path."""
     header = [_UNSAFE.sub("_", name) for name in feature_names] + columns
     lines = [",".join(header)]
     for row, out in zip(x.tolist(), outputs.tolist(), strict=True):
         lines.append(",".join(repr(float(value)) for value in [*row, *out]))
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    tolerances = path.with_name(PARITY_TOLERANCES_FILE)
+    tolerances.write_text(parity_tolerances_text(columns, output_values), encoding="utf-8")
+    return tolerances
 
 
 _MISSING_CELLS = frozenset(("", "nan", "na", "null", "none"))
