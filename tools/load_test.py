@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from artifact_contract import ABSOLUTE_TOLERANCE, MODEL_FILE
+from artifact_contract import MODEL_FILE, PROBABILITY, within_tolerance
 from devkit.functions import FUNCTION_IDS
 from devkit.model import parity_requests
 from devkit.paths import EVENTS_DIR, MODEL_DIR, TEMPLATE
@@ -99,7 +99,8 @@ def check(request: Request, document: Any, tally: Tally,
     predictions = document.get("predictions") if isinstance(document, dict) else None
     got = [p["probabilities"]["benign"] for p in predictions or []]
     if len(got) == len(request.expected) and all(
-            abs(a - b) <= ABSOLUTE_TOLERANCE for a, b in zip(got, request.expected, strict=True)):
+            within_tolerance(a, b, PROBABILITY)
+            for a, b in zip(got, request.expected, strict=True)):
         tally.ok += 1
         return
     key = tuple(round(p, 6) for p in got)
