@@ -1,18 +1,20 @@
-"""Paths into the checkout, named once: the dev tools run from a clone of the repository."""
+"""Paths into the checkout, named once: the dev tools run from a clone of the repository.
+
+Nothing here needs the project installed (`make fuzz`'s toolchain check imports it with the
+system's Python), so the model directory is spelled here rather than read from the contract.
+"""
 
 from __future__ import annotations
 
 import platform
 from pathlib import Path
 
-from artifact_contract import MODEL_DIR_NAME
-
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "template.yaml"
 EVENTS_DIR = ROOT / "events"
 SAMPLE_EVENT = EVENTS_DIR / "event.json"
 APP_DIR = ROOT / "app"  # the functions' task root (Docker's build context)
-MODEL_DIR = APP_DIR / MODEL_DIR_NAME  # what `make model` writes and every function serves
+MODEL_DIR = APP_DIR / "model"  # what `make model` writes and every function serves
 RESULTS = ROOT / "results"
 
 
