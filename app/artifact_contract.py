@@ -38,7 +38,8 @@ NAMED_OUTPUTS = (QUANTILE, MULTI_TARGET)
 # What each output value is (metadata's output_values).
 PROBABILITY, MARGIN, LABEL, VALUE, SCORE = "probability", "margin", "label", "value", "score"
 
-# Where the model came from (metadata's model_source).
+# Where the model came from: metadata[MODEL_SOURCE_KEY].
+MODEL_SOURCE_KEY = "model_source"
 TRAINED_DEMO = "trained-demo"  # train-code/train.py: the demo classifier
 IMPORTED = "imported"  # a user's XGBoost JSON or UBJSON model (train-code/import_model.py)
 CONVERTED = "converted"  # a user's model in XGBoost's legacy binary format, converted first
@@ -81,5 +82,5 @@ def parity_tolerances_text(columns: Sequence[str], output_values: str) -> str:
 
 def model_source(metadata: Mapping[str, Any]) -> str | None:
     """Where the model came from, as written; None for artifacts older than schema 3."""
-    source = metadata.get("model_source")
+    source = metadata.get(MODEL_SOURCE_KEY)
     return source if source in MODEL_SOURCES else None

@@ -27,6 +27,7 @@ from artifact_contract import (
     C_SOURCE_DIR,
     METADATA_FILE,
     MODEL_FILE,
+    MODEL_SOURCE_KEY,
     PARITY_FILE,
     PARITY_TOLERANCES_FILE,
     PROBABILITY,
@@ -155,7 +156,7 @@ def write_artifacts(output_dir: Path, booster: xgb.Booster, description: ModelDe
 
     metadata = {
         "schema_version": SCHEMA_VERSION,
-        "model_source": description.source,
+        MODEL_SOURCE_KEY: description.source,
         "model_version": model_version,
         "model_file": MODEL_FILE,
         "model_sha256": model_sha256,
