@@ -158,7 +158,7 @@ def _check_consistent(bundle: ModelBundle, metadata_path: str) -> None:
     if kind not in OUTPUT_KINDS:
         problem = f"output_kind {kind!r} is not one of {OUTPUT_KINDS}"
     elif kind == BINARY and (classes != 2 or bundle.num_outputs != 1
-                               or bundle.threshold is None):
+                             or bundle.threshold is None):
         problem = "a binary classifier needs 2 class names, 1 output and a threshold"
     elif kind == MULTICLASS and (classes < 2 or bundle.num_outputs != classes):
         problem = f"a multiclass model needs one output per class, has {bundle.num_outputs} " \
