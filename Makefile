@@ -17,8 +17,8 @@ help:
 	@echo "make test    set up, lint (ruff, mypy) and run the test suite"
 	@echo "make test-without-tools  the machine-dependent tests again, as on a fresh machine"
 	@echo "make lint    ruff and mypy over every Python directory"
-	@echo "make model   the demo model in app/model/ (retrained unless it is exactly the demo's)"
-	@echo "make model MODEL=model.json  import your XGBoost model into app/model/ instead"
+	@echo "make model   the demo model in $(MODEL_OUT)/ (retrained unless it is exactly the demo's)"
+	@echo "make model MODEL=model.json  import your XGBoost model into $(MODEL_OUT)/ instead"
 	@echo "                             (JSON, UBJSON, or the pre-2.0 binary .model/.bst/.bin)"
 	@echo "make model LAYOUT=arrays      the compiled layout (ifelse|arrays; default: measured)"
 	@echo "make legacy-converter  XGBoost 2.1.4 in .venv-legacy (the import installs it when needed)"
@@ -72,9 +72,9 @@ CATEGORIES ?=
 TARGETS ?=
 # LAYOUT=ifelse|arrays: the compiled layout; by default both are measured and the faster kept.
 LAYOUT ?=
-$(MODEL_OUT)/metadata.json: $(VENV)/.installed train-code/*.py
+$(MODEL_OUT)/metadata.json: $(VENV)/.installed train-code/*.py app/artifact_contract.py
 	$(PY) train-code/train.py --output-dir $(MODEL_OUT) $(if $(LAYOUT),--layout $(LAYOUT))
-# Without MODEL: the demo, retrained unless app/model/ is exactly its own output.
+# Without MODEL: the demo, retrained unless $(MODEL_OUT)/ is exactly its own output.
 ifeq ($(MODEL),)
 model: $(MODEL_OUT)/metadata.json
 	@$(PY) train-code/demo_state.py $(MODEL_OUT) $(if $(LAYOUT),--layout $(LAYOUT)) \
@@ -88,7 +88,7 @@ model: venv
 	  $(if $(TARGETS),--targets '$(TARGETS)')
 endif
 
-# What demo, start-lambda, invoke, compare and bench serve: app/model/ as it is, trained or
+# What demo, start-lambda, invoke, compare and bench serve: $(MODEL_OUT)/ as it is, trained or
 # imported (the demo is trained only when there is none; `make model` restores it).
 .PHONY: artifacts
 artifacts: venv
@@ -106,7 +106,7 @@ demo: venv artifacts
 # ruff and mypy over every Python file. app/ is the Lambda task root (top-level modules `app`
 # and `inference`) and gets a mypy run of its own; tests/ a run where fixtures need no hints.
 LINT_CODE := lambda_compare local_lambda devkit train-code tools bench e2e fuzz invoke_x86_64_arm64_lambdas.py
-LINT_APP ?= app/app.py app/envelopes.py app/inference
+LINT_APP ?= app/app.py app/envelopes.py app/artifact_contract.py app/inference
 .PHONY: lint
 lint: venv
 	$(VENV)/bin/ruff check $(LINT_CODE) tests $(LINT_APP)

@@ -25,6 +25,7 @@ from typing import Any
 
 from awslambdaric.lambda_runtime_marshaller import LambdaMarshaller
 
+from artifact_contract import METADATA_FILE
 from bench.cold_start import cold_starts
 from bench.payloads import cycled, direct_payload, full_precision, url_event
 from bench.spread import spread
@@ -153,7 +154,7 @@ def direct_path(handlers: dict[str, Callable], rows: list[list[float | None]], c
 def large_model(count: int, log: Callable[[str], None]) -> dict[str, Any]:
     """The 1000-tree model (train-code's --rounds 1000 --early-stopping 0)."""
     model_dir = STATE / "model-1000"
-    if not (model_dir / "metadata.json").is_file():
+    if not (model_dir / METADATA_FILE).is_file():
         log("training the 1000-tree model")
         subprocess.run([sys.executable, str(ROOT / "train-code" / "train.py"), "--rounds", "1000",
                         "--early-stopping", "0", "--output-dir", str(model_dir)], check=True,

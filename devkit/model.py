@@ -6,7 +6,8 @@ import json
 import sys
 from pathlib import Path
 
-from lambda_compare.parity_rows import read_parity_rows
+from artifact_contract import METADATA_FILE
+from lambda_compare.parity_rows import read_model_parity_rows
 
 from .paths import MODEL_DIR, RESULTS, ROOT, SAMPLE_EVENT
 
@@ -20,7 +21,7 @@ class SampleUnreadable(ValueError):
 
 def parity_requests(model_dir: Path | None = None) -> list[list[float | None]]:
     """The model's parity rows, features only (None for missing): what requests send."""
-    return read_parity_rows((model_dir or MODEL_DIR) / "parity.csv").rows
+    return read_model_parity_rows(model_dir or MODEL_DIR).rows
 
 
 def sample_rows(sample: Path, feature_names: list[str]) -> list[list[float | None]]:
@@ -37,7 +38,7 @@ def sample_rows(sample: Path, feature_names: list[str]) -> list[list[float | Non
 
 def imported_rows(model_dir: Path, sample: Path | None) -> tuple[list[list[float | None]], str]:
     """Two rows for an imported model, and what they are."""
-    metadata = json.loads((model_dir / "metadata.json").read_text(encoding="utf-8"))
+    metadata = json.loads((model_dir / METADATA_FILE).read_text(encoding="utf-8"))
     if sample is not None:
         return sample_rows(sample, metadata["feature_names"]), f"rows of {sample}"
     rows = parity_requests(model_dir)[:2]

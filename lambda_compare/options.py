@@ -13,10 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 
+from artifact_contract import MODEL_DIR_NAME
+
 from .limits import DEFAULT_INVOKE_TIMEOUT_S, MAX_INVOKE_TIMEOUT_S
 from .stats import DEFAULT_MIN_EFFECT
 
-DEFAULT_MODEL_DIR = Path("app", "model")  # where `make model` writes, from a checkout's root
+DEFAULT_MODEL_DIR = Path("app", MODEL_DIR_NAME)  # where `make model` writes, from a checkout's root
 DEFAULT_EVENT = Path("events", "event.json")
 DEFAULT_INVOCATIONS = 100
 

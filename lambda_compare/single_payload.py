@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from artifact_contract import METADATA_FILE, PARITY_FILE, TRAINED_DEMO, model_source
+
 from .errors import EXIT_USAGE, UserError
 from .options import DEFAULT_EVENT, DEFAULT_MODEL_DIR, Options
 from .samples import batch_payload, dataset_rows
@@ -24,10 +26,12 @@ class Payload:
 
 
 def serves_imported_model(model_dir: Path = DEFAULT_MODEL_DIR) -> bool:
-    """Whether the model directory holds an imported model, for which the demo's event means
+    """Whether the model directory holds a model other than the trained demo (imported, or
+    written before artifacts said where they came from), for which the demo's event means
     nothing."""
-    metadata = model_dir / "metadata.json"
-    return metadata.is_file() and "imported_from" in json.loads(metadata.read_text("utf-8"))
+    metadata = model_dir / METADATA_FILE
+    return metadata.is_file() and model_source(json.loads(metadata.read_text("utf-8"))) \
+        != TRAINED_DEMO
 
 
 def choose_payload(options: Options) -> Payload:
@@ -59,7 +63,7 @@ def _default_event() -> Path:
 
 
 def _parity_batch(model_dir: Path, batch_size: int) -> bytes:
-    parity = model_dir / "parity.csv"
+    parity = model_dir / PARITY_FILE
     try:
         rows = dataset_rows(parity)
     except FileNotFoundError:

@@ -127,7 +127,7 @@ def build_model_library(context: Path, out_root: Path, log: Log, make_args: tupl
     out = out_root / source.hexdigest()[:16]
     result = subprocess.run(
         ["make", "-s", "-C", str(context / "native"), "check", f"OUT={out}",
-         f"MODEL_DIR={context / 'model'}", "TOLERANCE=1e-6", *make_args],
+         f"MODEL_DIR={context / 'model'}", *make_args],
         capture_output=True, text=True)
     if result.returncode != 0:
         raise error("model library build or parity check failed:\n"

@@ -83,7 +83,8 @@ def test_categorical_splits_follow_xgboost_including_unseen_and_invalid_categori
     outputs = xgboost_outputs(booster, "reg:squarederror", probe)
     model_dir = tmp_path / "model"
     model_dir.mkdir()
-    write_parity_file(model_dir / "parity.csv", ["a", "b", "c"], probe, outputs, ["value"])
+    write_parity_file(model_dir / "parity.csv", ["a", "b", "c"], probe, outputs, ["value"],
+                      "value")
     sources = c_sources(booster)
     assert "CATEGORICAL" not in sources.refused
     write_c_source(sources.files["arrays"], model_dir / "c")
@@ -121,7 +122,7 @@ def test_a_model_too_large_for_if_else_is_not_compiled_that_way(tmp_path: Path) 
     x = np.random.default_rng(2).normal(size=(50, 10))
     (tmp_path / "parity.csv").parent.mkdir(exist_ok=True)
     write_parity_file(tmp_path / "parity.csv", [f"f{i}" for i in range(10)], x,
-                      xgboost_outputs(booster, "reg:squarederror", x), ["value"])
+                      xgboost_outputs(booster, "reg:squarederror", x), ["value"], "value")
     choice = choose_layout(c_sources(booster), tmp_path / "parity.csv", x, log=lambda _: None,
                            ifelse_max_nodes=10)
     assert choice.layout == "arrays"
@@ -134,7 +135,7 @@ def test_a_small_model_keeps_if_else_without_a_measurement_noise_could_decide(
     booster = train("reg:squarederror", rounds=20)
     x = np.random.default_rng(2).normal(size=(50, 10))
     write_parity_file(tmp_path / "parity.csv", [f"f{i}" for i in range(10)], x,
-                      xgboost_outputs(booster, "reg:squarederror", x), ["value"])
+                      xgboost_outputs(booster, "reg:squarederror", x), ["value"], "value")
     choice = choose_layout(c_sources(booster), tmp_path / "parity.csv", x, log=lambda _: None)
     assert choice.layout == "ifelse" and list(choice.figures) == ["ifelse"]
     assert "fewer than 2000" in choice.skipped["arrays"]

@@ -252,7 +252,7 @@ def test_tl2cgens_own_categorical_test_is_undefined_behaviour_the_gate_catches(
     booster, model_dir, _ = imported("binary", "ifelse")
     raw = tmp_path / "raw"
     (raw / "c").mkdir(parents=True)
-    for name in ("model.ubj", "metadata.json", "parity.csv"):
+    for name in ("model.ubj", "metadata.json", "parity.csv", "parity_tolerances.txt"):
         (raw / name).write_bytes((model_dir / name).read_bytes())
     header, main_c = tl2cgen_source(booster)
     assert "(tmp = (unsigned int)(data[" in main_c

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from artifact_contract import TRAINED_DEMO, model_source
 from devkit.ports import free_port
 from helpers import EVENTS_DIR, MODEL_DIR, ROOT
 from lambda_compare.errors import EXIT_UNAVAILABLE, EXIT_USAGE, UserError
@@ -66,7 +67,8 @@ def test_outside_a_checkout_batches_come_from_model_dir(tmp_path, monkeypatch):
 def test_from_the_checkout_root_the_sample_event_is_the_default(monkeypatch):
     monkeypatch.chdir(ROOT)
     payload = choose_payload(parse_options([]))
-    imported = "imported_from" in json.loads((MODEL_DIR / "metadata.json").read_text())
+    source = model_source(json.loads((MODEL_DIR / "metadata.json").read_text()))
+    imported = source != TRAINED_DEMO
     assert (payload.event is None) == imported
     if not imported:
         assert payload.body == (EVENTS_DIR / "event.json").read_bytes()

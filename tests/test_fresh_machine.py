@@ -68,6 +68,7 @@ def test_load_test_outside_the_project_environment_fails_in_one_line() -> None:
                             cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     [line] = result.stderr.splitlines()
-    assert line.startswith("error: numpy, xgboost, boto3 not installed")
+    assert line.startswith("error: numpy, xgboost, boto3, the project's own modules not "
+                           "installed")
     assert ".venv/bin/python -m tools.load_test" in line and line.endswith(
         "[missing_dependency]")

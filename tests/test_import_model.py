@@ -17,6 +17,7 @@ import pytest
 import xgboost as xgb
 from sklearn.datasets import load_digits
 
+from artifact_contract import IMPORTED, SCHEMA_VERSION
 from helpers import AARCH64_CC, APP_DIR, QEMU, ROOT, tool_marks
 from user_models import OBJECTIVES, breast_cancer_with_missing, classes, save, train
 
@@ -75,7 +76,8 @@ def test_every_supported_objective_compiles_to_xgboosts_predictions(
         tmp_path: Path, imported_by_objective, objective: str, arch: str) -> None:
     booster, model_dir = imported_by_objective(objective)
     metadata = json.loads((model_dir / "metadata.json").read_text())
-    assert metadata["objective"] == objective and metadata["schema_version"] == 2
+    assert metadata["objective"] == objective and metadata["schema_version"] == SCHEMA_VERSION
+    assert metadata["model_source"] == IMPORTED
     outputs = metadata["num_outputs"]
     assert_every_leaf_is_reached(booster, parity_rows(model_dir)[1][:, :booster.num_features()])
     match = parity_check(model_dir, tmp_path / arch, arch)

@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 import xgboost as xgb
 
+from artifact_contract import CONVERTED
 from helpers import ROOT
 from lambda_compare.parity_rows import read_parity_rows
 from test_import_model import ARCHES, parity_check
@@ -127,6 +128,7 @@ def test_a_legacy_file_imports_with_the_original_files_outputs_as_reference(
             f"{CONVERTER_VERSION}") in printed
     assert f"imported {original.name} (legacy binary, converted): objective {objective}" in printed
     metadata = json.loads((model_dir / "metadata.json").read_text())
+    assert metadata["model_source"] == CONVERTED
     assert metadata["imported_from"]["format"] == "xgboost-legacy-binary"
     assert metadata["imported_from"]["converted_by"] == f"xgboost {CONVERTER_VERSION}"
     assert metadata["parity"]["outputs_from"] == f"xgboost {CONVERTER_VERSION}, original file"

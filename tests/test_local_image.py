@@ -20,7 +20,8 @@ def test_compiled_image_holds_the_handler_package_model_and_library_only(tmp_pat
     assert files[0] == "app.py"
     assert {"lib/libmodel.so", "lib/libcodec.so", "model/metadata.json",
             "model/model.ubj"} <= set(files)
-    assert all(f.startswith(("app.py", "envelopes.py", "lib/", "model/", "inference/"))
+    assert all(f.startswith(("app.py", "envelopes.py", "artifact_contract.py", "lib/", "model/",
+                             "inference/"))
                for f in files)
     assert not any("xgboost" in f and "engine" not in f for f in files)
 

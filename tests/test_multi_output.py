@@ -22,6 +22,7 @@ import pytest
 import xgboost as xgb
 from sklearn.datasets import load_diabetes
 
+from artifact_contract import RELATIVE_TOLERANCE
 from c_source import c_sources, write_c_source
 from helpers import AARCH64_CC, APP_DIR, QEMU, ROOT, needs_tools, tool_marks
 from lambda_compare.answers import predictions as compared_numbers
@@ -36,7 +37,7 @@ NATIVE = APP_DIR / "native"
 LAYOUTS = ("ifelse", "arrays")
 ARCHES = ["host", pytest.param("aarch64", marks=tool_marks(AARCH64_CC, QEMU))]
 PER_OUTPUT = re.compile(r"^per-output max_rel_diff:((?: \S+=\S+)+)$", re.MULTILINE)
-TOLERANCE = 1e-5  # relative, as the parity file's values are compared
+TOLERANCE = RELATIVE_TOLERANCE  # as the parity check compares these outputs
 
 
 def diabetes_with_missing() -> tuple[np.ndarray, np.ndarray]:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from artifact_contract import SCHEMA_VERSION, TRAINED_DEMO
 from helpers import MODEL_DIR, ROOT
 
 TRAIN = ROOT / "train-code" / "train.py"
@@ -34,7 +35,7 @@ def test_two_runs_write_byte_identical_artifacts(two_runs) -> None:
     first, second, _ = two_runs
     files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
     assert [str(f) for f in files] == ["c/header.h", "c/main.c", "metadata.json",
-                                       "model.ubj", "parity.csv"]
+                                       "model.ubj", "parity.csv", "parity_tolerances.txt"]
     for name in files:
         if name.name == "metadata.json":
             continue
@@ -51,7 +52,7 @@ def without_timings(model_dir: Path) -> dict:
 
 def test_served_artifacts_are_what_training_writes(two_runs) -> None:
     first, _, _ = two_runs
-    for name in ("model.ubj", "parity.csv", "c/main.c"):
+    for name in ("model.ubj", "parity.csv", "parity_tolerances.txt", "c/main.c"):
         assert (first / name).read_bytes() == (MODEL_DIR / name).read_bytes(), name
     assert without_timings(first) == without_timings(MODEL_DIR)
 
@@ -76,7 +77,8 @@ def test_metadata_describes_the_model(two_runs) -> None:
     assert {"xgboost-cpu", "scikit-learn", "numpy", "tl2cgen", "treelite", "python"} <= set(
         metadata["library_versions"])
     assert metadata["training"]["xgboost"]["objective"] == "binary:logistic"
-    assert metadata["schema_version"] == 2 and metadata["objective"] == "binary:logistic"
+    assert metadata["schema_version"] == SCHEMA_VERSION == 3
+    assert metadata["model_source"] == TRAINED_DEMO and metadata["objective"] == "binary:logistic"
     assert (metadata["output_kind"], metadata["output_values"]) == ("binary", "probability")
     assert metadata["num_class"] == 2 and metadata["num_outputs"] == 1
     assert metadata["feature_aliases"]["uci"]["mean concave points"] == "concave points_mean"
@@ -84,6 +86,8 @@ def test_metadata_describes_the_model(two_runs) -> None:
     assert metadata["flat_result_field"] == "result"
     assert metadata["parity"] == {"compare": "absolute", "rows_from": "dataset",
                                   "tolerance": 1e-6}
+    assert (first / "parity_tolerances.txt").read_text().splitlines()[-1] == \
+        "absolute 1e-06 p_benign"
     check = metadata["self_check"]
     assert [[p] for p in check["probabilities"]] == check["outputs"]
     assert metadata["parity_rows"] == 569

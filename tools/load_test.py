@@ -22,16 +22,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from devkit.functions import FUNCTION_IDS
-from devkit.model import parity_requests
 from devkit.paths import EVENTS_DIR, MODEL_DIR, TEMPLATE
 from lambda_compare.progress import Progress
 from lambda_compare.stats import summarize
 from local_lambda.launcher import local_runtime
 
 FUNCTIONS = tuple(FUNCTION_IDS.values())
-TOLERANCE = 1e-6
-# What the project's environment (.venv) adds to the standard library here.
-NEEDS = ("numpy", "xgboost", "boto3")
+# What the project's environment (.venv) adds to the standard library here, the project's own
+# install (the artifact contract) included; what needs them is imported where it is used.
+NEEDS = {"numpy": "numpy", "xgboost": "xgboost", "boto3": "boto3",
+         "artifact_contract": "the project's own modules"}
 
 
 @dataclass
@@ -56,9 +56,12 @@ def build_requests(count: int, bad_fraction: float, seed: int = 7) -> list[Reque
     import numpy as np
     import xgboost as xgb
 
+    from artifact_contract import MODEL_FILE
+    from devkit.model import parity_requests
+
     rng = random.Random(seed)
     rows = parity_requests()
-    booster = xgb.Booster(model_file=str(MODEL_DIR / "model.ubj"))
+    booster = xgb.Booster(model_file=str(MODEL_DIR / MODEL_FILE))
     bad_events = [(p.stem, p.read_bytes()) for p in sorted((EVENTS_DIR / "bad").glob("*.json"))
                   if "requestContext" not in p.read_text()]
     requests: list[Request] = []
@@ -88,6 +91,8 @@ def build_requests(count: int, bad_fraction: float, seed: int = 7) -> list[Reque
 
 def check(request: Request, document: Any, tally: Tally,
           expected_by_answer: dict[tuple, int]) -> None:
+    from artifact_contract import PROBABILITY, within_tolerance
+
     if request.expected_code is not None:
         if isinstance(document, dict) and document.get("error", {}).get("code") == \
                 request.expected_code:
@@ -99,7 +104,8 @@ def check(request: Request, document: Any, tally: Tally,
     predictions = document.get("predictions") if isinstance(document, dict) else None
     got = [p["probabilities"]["benign"] for p in predictions or []]
     if len(got) == len(request.expected) and all(
-            abs(a - b) <= TOLERANCE for a, b in zip(got, request.expected, strict=True)):
+            within_tolerance(a, b, PROBABILITY)
+            for a, b in zip(got, request.expected, strict=True)):
         tally.ok += 1
         return
     key = tuple(round(p, 6) for p in got)
@@ -159,7 +165,7 @@ def report(tally: Tally, elapsed: float, invocations: int, concurrency: int) -> 
 
 def missing_environment() -> str | None:
     """One line when run outside the project's environment (e.g. by the system's python)."""
-    missing = [name for name in NEEDS if importlib.util.find_spec(name) is None]
+    missing = [what for name, what in NEEDS.items() if importlib.util.find_spec(name) is None]
     if not missing:
         return None
     return (f"error: {', '.join(missing)} not installed for {sys.executable}: run "

@@ -1,7 +1,8 @@
-"""Write the artifacts serving reads: model, metadata, C source and parity file.
+"""Write the artifacts serving reads: model, metadata, C source, parity file and its tolerances.
 
 Training the demo and importing a user's model both end here, so both write the same
-artifact set and the same metadata schema. Every file is written deterministically
+artifact set and the same metadata schema, as app/artifact_contract.py names them (the module
+serving, the compare tool and the dev tools read them by). Every file is written deterministically
 (sorted keys, no timestamps, shortest exact float text) so that writing the same model
 again changes nothing on disk, except the compiled layouts' timings (metadata's
 compiled_layout.measurement, see layout_choice.py).
@@ -21,21 +22,26 @@ from typing import Any
 import numpy as np
 import xgboost as xgb
 
+from artifact_contract import (
+    BINARY,
+    C_SOURCE_DIR,
+    METADATA_FILE,
+    MODEL_FILE,
+    MODEL_SOURCE_KEY,
+    PARITY_FILE,
+    PARITY_TOLERANCES_FILE,
+    PROBABILITY,
+    RELATIVE,
+    RELATIVE_RULE,
+    SCHEMA_VERSION,
+    parity_criterion,
+)
 from c_source import C_SOURCE_FILES, c_sources, write_c_source
 from layout_choice import choose_layout
-from objectives import BINARY, PROBABILITY, OutputSpec, output_spec
+from objectives import OutputSpec, output_spec
 from parity_file import output_columns, write_parity_file, xgboost_outputs
 
-MODEL_FILE = "model.ubj"
-METADATA_FILE = "metadata.json"
-PARITY_FILE = "parity.csv"
-C_SOURCE_DIR = "c"
 SELF_CHECK_ROWS = 4
-# 2: any objective (objective, output_kind, outputs, num_class, missing values, aliases
-# and class codes as data, parity criterion); the version 1 keys are still written.
-SCHEMA_VERSION = 2
-ABSOLUTE_TOLERANCE = 1e-6
-RELATIVE_TOLERANCE = 1e-5
 
 
 @dataclass(frozen=True)
@@ -48,6 +54,7 @@ class ModelDescription:
     class_names: list[str]
     version_prefix: str
     parity_source: str
+    source: str  # where the model came from: artifact_contract.MODEL_SOURCES
     threshold: float | None = None
     class_codes: dict[str, str] = field(default_factory=dict)
     feature_aliases: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -97,10 +104,9 @@ def self_check_rows(x: np.ndarray) -> list[int]:
 
 
 def parity_check(spec: OutputSpec) -> dict[str, Any]:
-    if spec.values == PROBABILITY or spec.values == "label":
-        return {"compare": "absolute", "tolerance": ABSOLUTE_TOLERANCE}
-    return {"compare": "relative", "tolerance": RELATIVE_TOLERANCE,
-            "rule": "|compiled - xgboost| <= tolerance * max(1, |xgboost|)"}
+    compare, tolerance = parity_criterion(spec.values)
+    return {"compare": compare, "tolerance": tolerance,
+            **({"rule": RELATIVE_RULE} if compare == RELATIVE else {})}
 
 
 def output_metadata(description: ModelDescription, num_outputs: int) -> dict[str, Any]:
@@ -141,25 +147,16 @@ def write_artifacts(output_dir: Path, booster: xgb.Booster, description: ModelDe
 
     outputs = (xgboost_outputs(booster, description.objective, parity_x)
                if reference_outputs is None else reference_outputs)
-    parity_path = output_dir / PARITY_FILE
-    write_parity_file(parity_path, description.feature_names, parity_x, outputs,
-                      output_columns(description.spec, description.class_names,
-                                     description.output_names))
+    parity_path, tolerances_path = write_parity(output_dir, description, parity_x, outputs)
 
     sources = c_sources(booster)
     choice = choose_layout(sources, parity_path, parity_x, layout)
     c_dir = output_dir / C_SOURCE_DIR
     write_c_source(sources.files[choice.layout], c_dir)
 
-    checked = self_check_rows(parity_x)
-    self_check: dict[str, Any] = {
-        "rows": [[_json_value(v) for v in parity_x[i].tolist()] for i in checked],
-        "outputs": [outputs[i].tolist() for i in checked],
-    }
-    if outputs.shape[1] == 1 and description.spec.values == PROBABILITY:
-        self_check["probabilities"] = [outputs[i, 0].item() for i in checked]
     metadata = {
         "schema_version": SCHEMA_VERSION,
+        MODEL_SOURCE_KEY: description.source,
         "model_version": model_version,
         "model_file": MODEL_FILE,
         "model_sha256": model_sha256,
@@ -167,6 +164,34 @@ def write_artifacts(output_dir: Path, booster: xgb.Booster, description: ModelDe
         "c_source": {name: sha256_of(c_dir / name) for name in C_SOURCE_FILES},
         "compiled_layout": choice.metadata(),
         **output_metadata(description, int(outputs.shape[1])),
+        **feature_metadata(description),
+        "num_trees": len(booster.get_dump()),
+        **parity_metadata(description, parity_path, parity_x, outputs),
+        "library_versions": library_versions(),
+        **extra,
+    }
+    metadata_path = output_dir / METADATA_FILE
+    metadata_path.write_text(json.dumps(metadata, indent=2, sort_keys=True, allow_nan=False)
+                             + "\n", encoding="utf-8")
+    paths = [model_path, metadata_path, parity_path, tolerances_path,
+             *(c_dir / n for n in C_SOURCE_FILES)]
+    return Written(model_version=model_version, model_sha256=model_sha256, paths=paths,
+                   parity_rows=len(parity_x))
+
+
+def write_parity(output_dir: Path, description: ModelDescription, parity_x: np.ndarray,
+                 outputs: np.ndarray) -> tuple[Path, Path]:
+    """The parity file, and beside it how the C checker compares each of its output columns."""
+    columns = output_columns(description.spec, description.class_names,
+                             description.output_names)
+    parity_path = output_dir / PARITY_FILE
+    tolerances_path = write_parity_file(parity_path, description.feature_names, parity_x,
+                                        outputs, columns, description.spec.values)
+    return parity_path, tolerances_path
+
+
+def feature_metadata(description: ModelDescription) -> dict[str, Any]:
+    return {
         "feature_names": description.feature_names,
         "feature_names_source": description.feature_names_source,
         "feature_aliases": description.feature_aliases,
@@ -175,20 +200,26 @@ def write_artifacts(output_dir: Path, booster: xgb.Booster, description: ModelDe
             "request": "null",
             "means": "missing, as NaN is to XGBoost: each split's learned default direction",
         },
-        "num_trees": len(booster.get_dump()),
+    }
+
+
+def parity_metadata(description: ModelDescription, parity_path: Path, parity_x: np.ndarray,
+                    outputs: np.ndarray) -> dict[str, Any]:
+    """The parity file and its criterion, and the self-check rows serving replays at init."""
+    checked = self_check_rows(parity_x)
+    self_check: dict[str, Any] = {
+        "rows": [[_json_value(v) for v in parity_x[i].tolist()] for i in checked],
+        "outputs": [outputs[i].tolist() for i in checked],
+    }
+    if outputs.shape[1] == 1 and description.spec.values == PROBABILITY:
+        self_check["probabilities"] = [outputs[i, 0].item() for i in checked]
+    return {
         "parity_file": PARITY_FILE,
+        "parity_tolerances_file": PARITY_TOLERANCES_FILE,
         "parity_sha256": sha256_of(parity_path),
         "parity_rows": len(parity_x),
         "parity": {"rows_from": description.parity_source, **parity_check(description.spec),
                    **({"outputs_from": description.parity_outputs_from}
                       if description.parity_outputs_from else {})},
-        "library_versions": library_versions(),
         "self_check": self_check,
-        **extra,
     }
-    metadata_path = output_dir / METADATA_FILE
-    metadata_path.write_text(json.dumps(metadata, indent=2, sort_keys=True, allow_nan=False)
-                             + "\n", encoding="utf-8")
-    paths = [model_path, metadata_path, parity_path, *(c_dir / n for n in C_SOURCE_FILES)]
-    return Written(model_version=model_version, model_sha256=model_sha256, paths=paths,
-                   parity_rows=len(parity_x))

@@ -2,10 +2,12 @@
 
 train.py records in metadata.json a fingerprint of everything it wrote: every file's bytes and
 the metadata itself, less the compiled layouts' timings (which differ from run to run). The
-directory is the demo's own output when that fingerprint still matches, the recorded options
-are train.py's defaults, and (LAYOUT given) the C is in that layout. An import, a retrain with
-other options or an edit of any file breaks one of these. Exit status 0: the demo; 1: not
-(the reason on stderr). Standard library only: `make model` runs it every time.
+directory is the demo's own output when its metadata says the model is the trained demo
+(artifact_contract.TRAINED_DEMO), that fingerprint still matches, the recorded options are
+train.py's defaults, and (LAYOUT given) the C is in that layout. An import, a retrain with
+other options, artifacts of an older contract or an edit of any file breaks one of these.
+Exit status 0: the demo; 1: not (the reason on stderr). Standard library only: `make model`
+runs it every time.
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from artifact_contract import METADATA_FILE as METADATA
+from artifact_contract import SCHEMA_VERSION, TRAINED_DEMO, model_source
 from layouts import LAYOUTS
 
 FINGERPRINT_KEY = "trained_fingerprint"
-METADATA = "metadata.json"
 OPTIONS = ("rounds", "max_depth", "eta", "early_stopping", "seed")
 
 
@@ -63,8 +66,14 @@ def why_not_the_demo(model_dir: Path, layout: str | None = None) -> str | None:
         metadata = json.loads((model_dir / METADATA).read_text(encoding="utf-8"))
         if not isinstance(metadata, dict):
             return f"its {METADATA} is not an object"
-        if "imported_from" in metadata:
-            return f"it holds an imported model ({metadata['imported_from'].get('file')})"
+        source = model_source(metadata)
+        if source is None or metadata.get("schema_version") != SCHEMA_VERSION:
+            return (f"its artifacts are of another contract (schema "
+                    f"{metadata.get('schema_version')}, this train.py writes {SCHEMA_VERSION})")
+        if source != TRAINED_DEMO:
+            article = "an" if source[0] in "aeiou" else "a"
+            return (f"it holds {article} {source} model "
+                    f"({metadata.get('imported_from', {}).get('file')})")
         if FINGERPRINT_KEY not in metadata:
             return "it has no training fingerprint (written by an older train.py, or by hand)"
         if metadata[FINGERPRINT_KEY] != fingerprint(model_dir):

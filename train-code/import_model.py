@@ -19,6 +19,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from artifact_contract import CONVERTED, IMPORTED
+from checkout import DEFAULT_MODEL_DIR, DEFAULT_MODEL_DIR_SHOWN
 from import_limits import MAX_PARITY_CELLS, Limits, add_limit_arguments, limits_from
 from layouts import LAYOUTS
 from objectives import BINARY, MULTI_TARGET, MULTICLASS, QUANTILE
@@ -34,7 +36,6 @@ if TYPE_CHECKING:
     from model_checks import ModelSummary
     from model_file import ModelInfo
 
-DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "app" / "model"
 _BAD_NAME = re.compile(r'[,"\[\]<\x00-\x1f\x7f]')
 
 
@@ -129,8 +130,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                              "row gets class 1 (default 0.5)")
     parser.add_argument("--layout", choices=LAYOUTS,
                         help="compiled layout (default: the faster of both, measured here)")
-    parser.add_argument("--output-dir", type=Path, default=DEFAULT_OUTPUT,
-                        help="where to write the artifacts (default: app/model)")
+    parser.add_argument("--output-dir", type=Path, default=DEFAULT_MODEL_DIR,
+                        help=f"where to write the artifacts (default: {DEFAULT_MODEL_DIR_SHOWN})")
     add_limit_arguments(parser)
     return parser.parse_args(argv)
 
@@ -152,6 +153,7 @@ def describe(info: ModelInfo, args: argparse.Namespace) -> ModelDescription:
         version_prefix=re.sub(r"[^A-Za-z0-9_.-]", "-", args.model.stem)[:40] + "-xgb",
         threshold=threshold,
         parity_source="sample" if args.sample else "split-thresholds",
+        source=IMPORTED,
         output_names=output_names(info, names_from(args.targets, "target names")),
         num_targets=info.num_target,
     )
@@ -268,7 +270,8 @@ def import_from(args: argparse.Namespace, scratch: Path) -> int:
               f"({conversion.environment}); parity reference: that XGBoost scoring the "
               "original file")
         print(f"conversion check: {figure}")
-        description = replace(description, parity_outputs_from=f"{by}, original file")
+        description = replace(description, source=CONVERTED,
+                              parity_outputs_from=f"{by}, original file")
         file_format = "legacy binary, converted"
         extra["imported_from"].update(format="xgboost-legacy-binary", converted_by=by)
     dropped = booster.attributes()

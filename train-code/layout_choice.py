@@ -27,10 +27,11 @@ from typing import Any
 
 import numpy as np
 
+from artifact_contract import C_SOURCE_DIR, PARITY_TOLERANCES_FILE
 from c_source import CSources, write_c_source
+from checkout import NATIVE_DIR
 from layouts import LAYOUTS
 
-NATIVE = Path(__file__).resolve().parent.parent / "app" / "native"
 # gcc -O2 takes 10-60 s at 12,500 nodes (superlinear), and the arrays layout measured faster
 # on batches from 5,000 nodes (a 200-tree model with missing values: 7×).
 IFELSE_MAX_NODES = 10_000
@@ -137,10 +138,11 @@ def _pick(figures: dict[str, dict[str, float]], requested: str | None) -> tuple[
 def _build(files: dict[str, str], parity_path: Path, model_dir: Path
            ) -> tuple[Path, str] | str:
     """The library and its parity line, or why it failed."""
-    write_c_source(files, model_dir / "c")
-    shutil.copyfile(parity_path, model_dir / parity_path.name)
+    write_c_source(files, model_dir / C_SOURCE_DIR)
+    for name in (parity_path.name, PARITY_TOLERANCES_FILE):
+        shutil.copyfile(parity_path.with_name(name), model_dir / name)
     out = model_dir / "build"
-    result = subprocess.run(["make", "-s", "-C", str(NATIVE), "check", f"OUT={out}",
+    result = subprocess.run(["make", "-s", "-C", str(NATIVE_DIR), "check", f"OUT={out}",
                              f"MODEL_DIR={model_dir}"], capture_output=True, text=True,
                             check=False)
     lines = (result.stdout + result.stderr).strip().splitlines()

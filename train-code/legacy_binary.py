@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from artifact_contract import RELATIVE, parity_criterion
+from checkout import APP_DIR, CHECKOUT
 from import_errors import ImportRefused
 
 if TYPE_CHECKING:
@@ -28,7 +30,6 @@ if TYPE_CHECKING:
 
     from objectives import OutputSpec
 
-ROOT = Path(__file__).resolve().parent.parent
 CONVERTER = Path(__file__).resolve().parent / "legacy_converter.py"
 SETUP_SECONDS = 1200      # a first install downloads about 60 MB from PyPI
 CONVERT_SECONDS = 600     # loading and saving a 128 MiB model takes seconds
@@ -53,14 +54,14 @@ def is_legacy_binary(head: bytes) -> bool:
 
 def converter_python() -> Path:
     """The converter environment's Python, installed by `make legacy-converter` if absent."""
-    venv = Path(os.environ.get("LEGACY_VENV", ROOT / ".venv-legacy"))
+    venv = Path(os.environ.get("LEGACY_VENV", CHECKOUT / ".venv-legacy"))
     python = venv / "bin" / "python"
     if (venv / ".installed").is_file() and python.is_file():
         return python
     print(f"import_model: note: installing the legacy model converter (XGBoost 2.1.4) into "
           f"{venv.name}, once", file=sys.stderr, flush=True)
     try:
-        result = subprocess.run(["make", "-s", "-C", str(ROOT), "legacy-converter",
+        result = subprocess.run(["make", "-s", "-C", str(CHECKOUT), "legacy-converter",
                                  f"LEGACY_VENV={venv}"], capture_output=True, text=True,
                                 errors="replace", timeout=SETUP_SECONDS)
     except (OSError, subprocess.TimeoutExpired) as error:
@@ -80,10 +81,13 @@ def _limit_memory() -> None:
 def run_converter(*args: str) -> str:
     """The converter's stdout, or legacy_conversion_failed with its one-line reason."""
     command = [str(converter_python()), str(CONVERTER), *args]
+    # The converter's environment has no install of this project: app/ on its path gives its
+    # modules the artifact contract (standard library only, as the converter needs).
+    path = os.pathsep.join(filter(None, [str(APP_DIR), os.environ.get("PYTHONPATH")]))
     try:
         result = subprocess.run(command, capture_output=True, text=True, errors="replace",
                                 timeout=CONVERT_SECONDS, preexec_fn=_limit_memory,
-                                env={**os.environ, "OMP_NUM_THREADS": "1"})
+                                env={**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": path})
     except subprocess.TimeoutExpired:
         raise ImportRefused("legacy_conversion_failed", f"XGBoost 2.1 took over "
                             f"{CONVERT_SECONDS} s on the legacy binary file") from None
@@ -136,19 +140,18 @@ def verified_reference(conversion: Conversion, booster: xgb.Booster, spec: Outpu
     """The reference outputs, and the line saying the converted model gives them here too."""
     from importlib.metadata import version
 
-    from artifacts import parity_check
     from parity_file import xgboost_outputs
 
     reference = reference_outputs(conversion, rows, scratch)
     ours = xgboost_outputs(booster, conversion.objective, rows)
-    check = parity_check(spec)
-    relative = check["compare"] == "relative"
+    compare, tolerance = parity_criterion(spec.values)
+    relative = compare == RELATIVE
     worst = largest_difference(ours, reference, relative)
     figure = (f"xgboost {version('xgboost-cpu')} on the converted model vs xgboost "
               f"{conversion.xgboost_version} on the original file, {len(rows)} rows: "
               f"max_{'rel' if relative else 'abs'}_diff={worst:.3g} "
-              f"tolerance={check['tolerance']:g}")
-    if not worst <= check["tolerance"]:
+              f"tolerance={tolerance:g}")
+    if not worst <= tolerance:
         raise ImportRefused("conversion_changed_model", f"the converted model does not "
                             f"predict like the original: {figure}; nothing was written")
     return reference, figure

@@ -10,13 +10,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-BINARY, MULTICLASS, REGRESSION, RANKING = "binary", "multiclass", "regression", "ranking"
-# Several outputs per row: one per quantile_alpha, or one per target of a multi-output
-# regression (multi_strategy="one_output_per_tree": one tree per target and round).
-QUANTILE, MULTI_TARGET = "quantile", "multi_target"
+# Output kinds and values as the artifacts name them. A multi-target model is a multi-output
+# regression trained with multi_strategy="one_output_per_tree" (one tree per target and round);
+# the parity file names its output columns by the values they hold.
+from artifact_contract import (
+    BINARY,
+    LABEL,
+    MARGIN,
+    MULTI_TARGET,
+    MULTICLASS,
+    PROBABILITY,
+    QUANTILE,
+    RANKING,
+    REGRESSION,
+    SCORE,
+    VALUE,
+)
+
 QUANTILE_OBJECTIVE = "reg:quantileerror"
-# What the compiled model's outputs are; the parity file names its output columns so.
-PROBABILITY, MARGIN, LABEL, VALUE, SCORE = "probability", "margin", "label", "value", "score"
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,10 @@
 The file is a plain CSV so the checker can read it with strtod on any architecture: a
 header (the feature names, then one column per model output), then per row the features
 and XGBoost's outputs as exact float text, `nan` for a missing value. Output columns are
-named by what they hold, which also tells the checker how to compare them:
-`p_<class>` probabilities and `label` classes absolutely, `margin`, `value` and `score`
-relatively, as are `quantile_<alpha>` (one per alpha) and `value_<target>` (one per target of a
-multi-target model).
+named by what they hold: `p_<class>` probabilities, `label` classes, `margin`, `value` and
+`score`, `quantile_<alpha>` (one per alpha) and `value_<target>` (one per target of a
+multi-target model). How the checker compares each column is not read from its name but from
+the tolerances file written beside it (artifact_contract.parity_tolerances_text).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import xgboost as xgb
 
+from artifact_contract import PARITY_TOLERANCES_FILE, parity_tolerances_text
 from objectives import (
     LABEL,
     MARGIN,
@@ -57,12 +58,17 @@ def output_columns(spec: OutputSpec, class_names: list[str],
 
 
 def write_parity_file(path: Path, feature_names: list[str], x: np.ndarray,
-                      outputs: np.ndarray, columns: list[str]) -> None:
+                      outputs: np.ndarray, columns: list[str], output_values: str) -> Path:
+    """The parity file at `path`, and beside it the tolerances its output columns are checked
+    with (outputs that are `output_values`); returns the tolerances file's path."""
     header = [_UNSAFE.sub("_", name) for name in feature_names] + columns
     lines = [",".join(header)]
     for row, out in zip(x.tolist(), outputs.tolist(), strict=True):
         lines.append(",".join(repr(float(value)) for value in [*row, *out]))
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    tolerances = path.with_name(PARITY_TOLERANCES_FILE)
+    tolerances.write_text(parity_tolerances_text(columns, output_values), encoding="utf-8")
+    return tolerances
 
 
 _MISSING_CELLS = frozenset(("", "nan", "na", "null", "none"))

@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from artifact_contract import TRAINED_DEMO
+from checkout import DEFAULT_MODEL_DIR, DEFAULT_MODEL_DIR_SHOWN
 from layouts import LAYOUTS
 
 # XGBoost, scikit-learn and TL2cgen take seconds to import: main() imports them once the
@@ -20,9 +22,6 @@ from layouts import LAYOUTS
 if TYPE_CHECKING:
     from artifacts import ModelDescription
     from dataset import Splits
-
-DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "app" / "model"
-
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
@@ -48,8 +47,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                              "(default: 0.5)")
     parser.add_argument("--layout", choices=LAYOUTS,
                         help="compiled layout (default: the faster of both, measured here)")
-    parser.add_argument("--output-dir", type=Path, default=DEFAULT_OUTPUT,
-                        help="where to write the artifacts (default: app/model)")
+    parser.add_argument("--output-dir", type=Path, default=DEFAULT_MODEL_DIR,
+                        help=f"where to write the artifacts (default: {DEFAULT_MODEL_DIR_SHOWN})")
     args = parser.parse_args(argv)
     if args.rounds < 1 or args.max_depth < 1 or not 0 < args.eta <= 1:
         parser.error("--rounds and --max-depth must be >= 1 and --eta in (0, 1]")
@@ -71,6 +70,7 @@ def describe_demo(splits: Splits, threshold: float) -> ModelDescription:
         class_names=splits.class_names,
         version_prefix="breast-cancer-xgb",
         parity_source="dataset",
+        source=TRAINED_DEMO,
         threshold=threshold,
         class_codes=CLASS_CODES,
         feature_aliases={"uci": {name: uci_name(name) for name in splits.feature_names}},

@@ -1,9 +1,10 @@
 """The model's artifacts as serving sees them: read once, verified, immutable.
 
-Training and import write them; serving only reads. A missing file or a checksum that does
-not match the metadata stops init with a message that says which file and what to do.
-Everything model-specific (objective, output kind, names, aliases, class codes) comes from
-the metadata here, never from code.
+Training and import write them; serving only reads, by the names and kinds the artifact
+contract gives (artifact_contract.py). A missing file or a checksum that does not match the
+metadata stops init with a message that says which file and what to do. Everything
+model-specific (objective, output kind, names, aliases, class codes) comes from the metadata
+here, never from code.
 """
 
 from __future__ import annotations
@@ -16,6 +17,17 @@ try:  # CPython's built-in SHA-256: hashlib would load OpenSSL at every cold sta
 except ImportError:  # pragma: no cover - other interpreters
     from hashlib import sha256
 
+from artifact_contract import (
+    ABSOLUTE,
+    BINARY,
+    CLASSIFIERS,
+    METADATA_FILE,
+    MULTICLASS,
+    NAMED_OUTPUTS,
+    OUTPUT_KINDS,
+    QUANTILE,
+)
+
 from .errors import ArtifactError
 
 TYPE_CHECKING = False
@@ -24,11 +36,7 @@ if TYPE_CHECKING:
 
     StrPath = str | os.PathLike[str]
 
-METADATA_FILE = "metadata.json"
 RETRAIN_HINT = "run `make model` (or `make model MODEL=...`) to write the artifacts"
-OUTPUT_KINDS = ("binary", "multiclass", "regression", "ranking", "quantile", "multi_target")
-# Output kinds with one named output per quantile alpha or per target (`output_names`).
-NAMED_OUTPUTS = ("quantile", "multi_target")
 NAN = float("nan")
 
 
@@ -81,7 +89,7 @@ class ModelBundle:
         field = metadata.get("flat_result_field")
         self.flat_result_field: str | None = None if field is None else str(field)
         parity = metadata["parity"]
-        self.absolute_tolerance: bool = parity["compare"] == "absolute"
+        self.absolute_tolerance: bool = parity["compare"] == ABSOLUTE
         self.tolerance = float(parity["tolerance"])
         # Measured at import (train-code/layout_choice.py); older metadata: never split.
         layout = metadata.get("compiled_layout") or {}
@@ -100,7 +108,7 @@ class ModelBundle:
 
     @property
     def is_classifier(self) -> bool:
-        return self.output_kind in ("binary", "multiclass")
+        return self.output_kind in CLASSIFIERS
 
 
 def file_sha256(path: StrPath) -> str:
@@ -149,17 +157,17 @@ def _check_consistent(bundle: ModelBundle, metadata_path: str) -> None:
     kind, classes = bundle.output_kind, len(bundle.class_names)
     if kind not in OUTPUT_KINDS:
         problem = f"output_kind {kind!r} is not one of {OUTPUT_KINDS}"
-    elif kind == "binary" and (classes != 2 or bundle.num_outputs != 1
-                               or bundle.threshold is None):
+    elif kind == BINARY and (classes != 2 or bundle.num_outputs != 1
+                             or bundle.threshold is None):
         problem = "a binary classifier needs 2 class names, 1 output and a threshold"
-    elif kind == "multiclass" and (classes < 2 or bundle.num_outputs != classes):
+    elif kind == MULTICLASS and (classes < 2 or bundle.num_outputs != classes):
         problem = f"a multiclass model needs one output per class, has {bundle.num_outputs} " \
                   f"outputs for {classes} classes"
     elif kind in NAMED_OUTPUTS and (bundle.num_outputs < 1
                                     or len(bundle.output_names) != bundle.num_outputs):
         problem = f"a {kind} model needs one output name per output, has " \
                   f"{len(bundle.output_names)} for {bundle.num_outputs} outputs"
-    elif kind == "quantile" and not _all_numbers(bundle.output_names):
+    elif kind == QUANTILE and not _all_numbers(bundle.output_names):
         problem = f"a quantile model's output names are its alphas, got {bundle.output_names}"
     elif not bundle.is_classifier and kind not in NAMED_OUTPUTS and bundle.num_outputs != 1:
         problem = f"a {kind} model gives 1 output per row, not {bundle.num_outputs}"

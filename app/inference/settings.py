@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
+from artifact_contract import MODEL_DIR_NAME
+
 from .cpus import usable_cpus
 
 ENGINES = ("compiled", "xgboost")
@@ -56,7 +58,7 @@ class Settings:
             raise ValueError(f"INFERENCE_ENGINE must be one of {ENGINES}, got {engine!r}")
         return cls(
             engine=engine,
-            model_dir=env.get("MODEL_DIR") or os.path.join(task_root, "model"),
+            model_dir=env.get("MODEL_DIR") or os.path.join(task_root, MODEL_DIR_NAME),
             library_path=env.get("MODEL_LIBRARY") or os.path.join(task_root, "lib", "libmodel.so"),
             max_batch_rows=_positive_int(env, "MAX_BATCH_ROWS", DEFAULT_MAX_BATCH_ROWS),
             max_request_bytes=_positive_int(env, "MAX_REQUEST_BYTES", DEFAULT_MAX_REQUEST_BYTES),
