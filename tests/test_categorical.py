@@ -1,3 +1,4 @@
+# long: three objectives × two layouts × two architectures × two engines share one set of fixtures
 """Categorical models, served: binary, multiclass and regression models with a 2-category and
 a 45-category feature (missing values in both) import, compile in both layouts and give
 XGBoost's answers for every category, unseen codes, values that are no category and missing

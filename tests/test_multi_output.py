@@ -1,3 +1,4 @@
+# long: quantile and multi-target cases × layouts × architectures share one set of fixtures
 """Quantile regression (one or several alphas) and multi-target regression (one output per
 tree) imported and served: the compiled C in both layouts matches XGBoost on every output
 of every parity row, on x86_64 and on aarch64 under qemu; the handler answers the documented

@@ -1,3 +1,4 @@
+# long: the import's one flow (checks, conversion, categories, outputs, staged write)
 """Import a user's XGBoost model and write the artifact set that app/ serves.
 
 `make model MODEL=path/to/model.json` runs this. It reads XGBoost JSON or UBJSON (a file in

@@ -1,3 +1,4 @@
+# long: every check of the model document in one place, so one file shows all refusals
 """Checks on XGBoost's model document before any C is generated or any file is written.
 
 The generated C indexes its row buffer by each split's feature and walks the trees as

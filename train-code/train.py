@@ -9,7 +9,7 @@ two runs with the same options write byte-identical files.
 from __future__ import annotations
 
 import argparse
-import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from artifacts import ModelDescription
     from dataset import Splits
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=(
             "Train an XGBoost binary classifier on scikit-learn's breast-cancer dataset "
@@ -78,7 +78,7 @@ def describe_demo(splits: Splits, threshold: float) -> ModelDescription:
     )
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     from artifacts import write_artifacts
     from dataset import load_splits
@@ -127,4 +127,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())
