@@ -18,7 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from . import answers
 from .bounded import BoundedCalls, InvokeTimedOut
-from .configuration import NONCE_VARIABLE
+from .configuration_guard import NONCE_VARIABLE
 from .errors import NOT_FOUND_CODES
 from .limits import DEFAULT_INVOKE_TIMEOUT_S, clip, echo
 from .targets import Target

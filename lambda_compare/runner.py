@@ -17,7 +17,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .configuration import ConfigurationGuard
+from .configuration_guard import ConfigurationGuard
 from .invoker import Invoker
 from .payloads import Request
 from .progress import Progress

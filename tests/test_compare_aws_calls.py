@@ -11,7 +11,7 @@ import pytest
 from botocore.response import StreamingBody
 from botocore.stub import ANY, Stubber
 
-from lambda_compare.configuration import NONCE_VARIABLE, ConfigurationGuard
+from lambda_compare.configuration_guard import NONCE_VARIABLE, ConfigurationGuard
 from lambda_compare.invoker import Invoker
 from lambda_compare.runner import Plan, measure
 from lambda_compare.targets import Target, TargetError, resolve_targets

@@ -10,7 +10,7 @@ import pytest
 
 from helpers import ARM_FUNCTION, ROOT, X86_FUNCTION
 from lambda_compare.cli import main
-from lambda_compare.configuration import NONCE_VARIABLE
+from lambda_compare.configuration_guard import NONCE_VARIABLE
 from local_lambda.launcher import local_runtime
 
 ARM, X86 = ARM_FUNCTION, X86_FUNCTION
