@@ -10,9 +10,9 @@ import pytest
 
 from size_limits import ROOT, findings, python_files
 
-# The folders held to the limits so far; train-code/ joins them later.
-CHECKED = ["app", "train-code", "lambda_compare", "local_lambda", "tools", "bench", "e2e", "fuzz", "devkit",
-           "invoke_x86_64_arm64_lambdas.py"]
+# Every folder of code (tests/ apart: a test file's length follows its cases).
+CHECKED = ["app", "train-code", "lambda_compare", "local_lambda", "tools", "bench", "e2e", "fuzz",
+           "devkit", "invoke_x86_64_arm64_lambdas.py"]
 NOT_YET: set[str] = set()
 PRODUCT = ["lambda_compare", "app"]
 DEV_TOOLS = {"devkit", "local_lambda", "tools", "bench", "e2e", "fuzz"}
