@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -88,8 +89,15 @@ def build(model: BigModel, state: Path, log: Callable[[str], None]) -> dict[str,
 
 
 def compiled_engine(library: Path, x: np.ndarray, outputs: int, threads: int) -> Predict:
+    """The compiled engine on its own copy of the library: the thread setting is a global of
+    the loaded library, and one path loads once per process, so two engines on one file
+    would both run with whichever setting came last."""
     sys.path.insert(0, str(ROOT / "app"))
     from inference.engines.compiled import CompiledEngine
+
+    own = library.with_name(f"{library.stem}-{threads}-threads{library.suffix}")
+    shutil.copyfile(library, own)
+    library = own
 
     engine = CompiledEngine(str(library), x.shape[1], outputs, threads=threads,
                             min_rows_per_thread=64 if threads > 1 else 1 << 40)
