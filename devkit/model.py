@@ -26,7 +26,8 @@ def parity_requests(model_dir: Path | None = None) -> list[list[float | None]]:
 
 def sample_rows(sample: Path, feature_names: list[str]) -> list[list[float | None]]:
     """The first two rows of a CSV, read as the importer reads SAMPLE (missing: None)."""
-    sys.path.insert(0, str(ROOT / "train-code"))
+    if str(ROOT / "train-code") not in sys.path:  # once, however many samples are read
+        sys.path.insert(0, str(ROOT / "train-code"))
     from parity_file import SampleError, read_sample
 
     try:

@@ -198,8 +198,6 @@ def with_categories(info: ModelInfo, args: argparse.Namespace,
                                                             list[CategoricalFeature]]:
     """The description with the model's categorical features (names from the model or
     --categories), and those features."""
-    from dataclasses import replace
-
     from categories import CategoriesError, categorical_features, read_supplied
 
     try:
