@@ -72,12 +72,13 @@ CATEGORIES ?=
 TARGETS ?=
 # LAYOUT=ifelse|arrays: the compiled layout; by default both are measured and the faster kept.
 LAYOUT ?=
-$(MODEL_OUT)/metadata.json: $(VENV)/.installed train-code/*.py app/artifact_contract.py
+$(MODEL_OUT)/metadata.json: $(VENV)/.installed train-code/*.py train-code/model_build/*.py \
+  app/artifact_contract.py
 	$(PY) train-code/train.py --output-dir $(MODEL_OUT) $(if $(LAYOUT),--layout $(LAYOUT))
 # Without MODEL: the demo, retrained unless $(MODEL_OUT)/ is exactly its own output.
 ifeq ($(MODEL),)
 model: $(MODEL_OUT)/metadata.json
-	@$(PY) train-code/demo_state.py $(MODEL_OUT) $(if $(LAYOUT),--layout $(LAYOUT)) \
+	@$(PY) -m model_build.demo_state $(MODEL_OUT) $(if $(LAYOUT),--layout $(LAYOUT)) \
 	  || $(PY) train-code/train.py --output-dir $(MODEL_OUT) $(if $(LAYOUT),--layout $(LAYOUT))
 else
 model: venv

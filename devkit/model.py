@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 from artifact_contract import METADATA_FILE
 from lambda_compare.parity_rows import read_model_parity_rows
 
-from .paths import MODEL_DIR, RESULTS, ROOT, SAMPLE_EVENT
+from .paths import MODEL_DIR, RESULTS, SAMPLE_EVENT
 
 SYNTHETIC = ("synthetic rows (not data): generated from the model's split thresholds to "
              "exercise its trees; `make demo SAMPLE=rows.csv` sends rows of yours")
@@ -26,9 +25,7 @@ def parity_requests(model_dir: Path | None = None) -> list[list[float | None]]:
 
 def sample_rows(sample: Path, feature_names: list[str]) -> list[list[float | None]]:
     """The first two rows of a CSV, read as the importer reads SAMPLE (missing: None)."""
-    if str(ROOT / "train-code") not in sys.path:  # once, however many samples are read
-        sys.path.insert(0, str(ROOT / "train-code"))
-    from parity_file import SampleError, read_sample
+    from model_build.parity_file import SampleError, read_sample
 
     try:
         rows = read_sample(sample, feature_names)[:2].tolist()

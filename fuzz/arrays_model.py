@@ -1,7 +1,7 @@
 """A small model in the arrays layout for the `arrays` fuzz target: numeric splits with
 learned default directions and categorical splits, so the walker's every path is reached.
 
-    python -m fuzz.arrays_model OUT_DIR     (with train-code/ on PYTHONPATH; fuzz/run.py does)
+    python -m fuzz.arrays_model OUT_DIR
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import xgboost as xgb
 
-from c_source import c_sources, write_c_source
+from model_build.c_source import c_sources, write_c_source
 
 
 def booster() -> xgb.Booster:

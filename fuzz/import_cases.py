@@ -189,6 +189,8 @@ CASES: dict[str, Case] = {
                                 REFUSED, "invalid_num_class"),
     "num-class-text.json": Case(_set("learner.learner_model_param.num_class", "three"),
                                 REFUSED, "invalid_num_class"),
+    "num-feature-separator-space.json": Case(  # a control character int() will not strip
+        _set("learner.learner_model_param.num_feature", "\x1d 2"), REFUSED, "invalid_model"),
     "num-class-on-binary.json": Case(_set("learner.learner_model_param.num_class", "3"),
                                      REFUSED, "invalid_num_class"),
     "tree-info-out-of-range.json": Case(

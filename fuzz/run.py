@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -70,7 +69,7 @@ def build(target: str, clang: str) -> Path:
     if target == "arrays":
         model_dir = BUILD / "arrays-model"
         subprocess.run([sys.executable, "-m", "fuzz.arrays_model", str(model_dir)], check=True,
-                       cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT / "train-code")})
+                       cwd=ROOT)
         model_c = model_dir / "c"
     harness = FUZZ / f"{'predictor' if target == 'arrays' else target}_fuzz.c"
     model = [model_c / "main.c", *(NATIVE / name for name in MODEL_SOURCES)]

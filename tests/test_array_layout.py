@@ -14,12 +14,12 @@ import numpy as np
 import pytest
 import xgboost as xgb
 
-from c_source import c_sources, write_c_source
 from helpers import AARCH64_CC, APP_DIR, QEMU, ROOT, needs_aarch64_tools
 from inference.cpus import quota_cpus
 from inference.engines.compiled import CompiledEngine
-from layout_choice import choose_layout
-from parity_file import write_parity_file, xgboost_outputs
+from model_build.c_source import c_sources, write_c_source
+from model_build.layout_choice import choose_layout
+from model_build.parity_file import write_parity_file, xgboost_outputs
 from user_models import OBJECTIVES, save, train
 
 IMPORT = ROOT / "train-code" / "import_model.py"

@@ -25,10 +25,10 @@ from artifact_contract import (
     parity_criterion,
     within_tolerance,
 )
-from build_gate import SANITIZE, SANITIZER_ENV, sanitizers_work
-from demo_state import why_not_the_demo
 from helpers import APP_DIR, MODEL_DIR, ROOT
 from lambda_compare.single_payload import serves_imported_model
+from model_build.build_gate import SANITIZE, SANITIZER_ENV, sanitizers_work
+from model_build.demo_state import why_not_the_demo
 
 NATIVE = APP_DIR / "native"
 

@@ -19,10 +19,10 @@ import pandas as pd  # type: ignore[import-untyped]  # no stubs pinned
 import pytest
 import xgboost as xgb
 
-from c_source import tl2cgen_source
 from helpers import AARCH64_CC, APP_DIR, QEMU, ROOT, tool_marks
 from lambda_compare.parity_rows import read_parity_rows
 from local_lambda.inprocess import load_handler_module
+from model_build.c_source import tl2cgen_source
 
 IMPORT = ROOT / "train-code" / "import_model.py"
 NATIVE = APP_DIR / "native"

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from demo_state import why_not_the_demo
 from helpers import ROOT
+from model_build.demo_state import why_not_the_demo
 
 TRAIN = ROOT / "train-code" / "train.py"
 IMPORT = ROOT / "train-code" / "import_model.py"

@@ -11,11 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.datasets import load_breast_cancer
 
-from dataset import uci_name  # training's copy: the demo's aliases come from it
 from helpers import EVENTS_DIR, load_event
 from inference.errors import RequestError, all_error_codes
 from inference.features import FeatureSchema
 from inference.requests import Limits, parse_payload
+from model_build.dataset import uci_name  # training's copy: the demo's aliases come from it
 
 DATA = load_breast_cancer()
 SKLEARN_NAMES = [str(n) for n in DATA.feature_names]

@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 import xgboost as xgb
 
-import import_model
-from build_gate import run_gate
 from fuzz.import_cases import CASES, CORPUS, base_booster, base_document, case_bytes
 from helpers import ROOT
-from import_errors import GateFailed
-from split_rows import split_rows
+from model_build import import_model
+from model_build.build_gate import run_gate
+from model_build.import_errors import GateFailed
+from model_build.split_rows import split_rows
 
 IMPORT = ROOT / "train-code" / "import_model.py"
 ONE_LINE = re.compile(r"import_model: ([a-z_]+): \S[^\n]*")

@@ -11,10 +11,10 @@ import xgboost as xgb
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from import_errors import ImportRefused
-from model_document import decode_model, scan_json
-from model_file import ModelFileError, sniff_format
-from parity_file import SampleError, read_sample
+from model_build.import_errors import ImportRefused
+from model_build.model_document import decode_model, scan_json
+from model_build.model_file import ModelFileError, sniff_format
+from model_build.parity_file import SampleError, read_sample
 
 NAMES = ["a", "b", "c"]
 

@@ -67,7 +67,7 @@ OBJECTIVES = ["binary:logistic", "multi:softprob", "rank:pairwise"]
 @pytest.fixture(scope="session")
 def legacy_python() -> Path:
     """The converter environment, installed as the import installs it on first use."""
-    from legacy_binary import converter_python
+    from model_build.legacy_binary import converter_python
 
     python = converter_python()
     version = subprocess.run([str(python), "-W", "ignore", "-c",
@@ -247,9 +247,9 @@ def test_a_pickle_named_like_a_legacy_model_is_refused_and_never_unpickled(
 def test_a_conversion_that_changed_the_model_fails_the_import(tmp_path: Path,
                                                               legacy_python: Path) -> None:
     """The reference is the original file's: another booster than the converted one fails."""
-    from import_errors import ImportRefused
-    from legacy_binary import convert, verified_reference
-    from objectives import output_spec
+    from model_build.import_errors import ImportRefused
+    from model_build.legacy_binary import convert, verified_reference
+    from model_build.objectives import output_spec
 
     original = write_legacy(legacy_python, "binary:logistic", tmp_path / "old.model")
     conversion = convert(original, tmp_path)

@@ -24,12 +24,12 @@ import xgboost as xgb
 from sklearn.datasets import load_diabetes
 
 from artifact_contract import RELATIVE_TOLERANCE
-from c_source import c_sources, write_c_source
 from helpers import AARCH64_CC, APP_DIR, QEMU, ROOT, needs_tools, tool_marks
 from lambda_compare.answers import predictions as compared_numbers
 from lambda_compare.parity_rows import read_parity_rows
 from local_lambda.arm64 import TOOLS as ARM64_TOOLS
 from local_lambda.inprocess import load_handler_module
+from model_build.c_source import c_sources, write_c_source
 from test_open_inference import http_event
 from test_sagemaker_csv import csv_event, csv_of
 

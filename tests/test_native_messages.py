@@ -7,8 +7,8 @@ import os
 import subprocess
 import sys
 
-from c_source import tl2cgen_source
-from native_messages import known_messages_left_out, without_known
+from model_build.c_source import tl2cgen_source
+from model_build.native_messages import known_messages_left_out, without_known
 from user_models import train
 
 RAW_TL2CGEN = r"""

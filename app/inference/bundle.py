@@ -91,7 +91,7 @@ class ModelBundle:
         parity = metadata["parity"]
         self.absolute_tolerance: bool = parity["compare"] == ABSOLUTE
         self.tolerance = float(parity["tolerance"])
-        # Measured at import (train-code/layout_choice.py); older metadata: never split.
+        # Measured at import (train-code/model_build/layout_choice.py); older metadata: never split.
         layout = metadata.get("compiled_layout") or {}
         self.min_rows_per_thread = int((layout.get("measurement") or {}).get(
             "min_rows_per_thread", NEVER_SPLIT))

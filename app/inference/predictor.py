@@ -11,6 +11,8 @@ import os
 import sys
 from array import array
 
+from artifact_contract import MULTI_TARGET, QUANTILE
+
 from .bundle import ModelBundle, load_bundle
 from .engines import Engine, load_engine
 from .errors import ArtifactError
@@ -69,9 +71,9 @@ class Predictor:
             contract["class_names"] = list(bundle.class_names)
         if bundle.threshold is not None:
             contract["threshold"] = bundle.threshold
-        if bundle.output_kind == "quantile":  # the keys of each answer's quantiles, in order
+        if bundle.output_kind == QUANTILE:  # the keys of each answer's quantiles, in order
             contract["quantile_alphas"] = [float(name) for name in bundle.output_names]
-        elif bundle.output_kind == "multi_target":  # what each answer's values are, in order
+        elif bundle.output_kind == MULTI_TARGET:  # what each answer's values are, in order
             contract["target_names"] = list(bundle.output_names)
         return {**self.provenance(), **contract,
                 "trained_with": bundle.metadata.get("library_versions", {})}

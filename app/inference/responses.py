@@ -25,6 +25,16 @@ import json
 import math
 from array import array
 
+from artifact_contract import (
+    BINARY,
+    MARGIN,
+    MULTI_TARGET,
+    MULTICLASS,
+    PROBABILITY,
+    QUANTILE,
+    RANKING,
+)
+
 from .errors import InternalError, ServiceError
 from .json_codec import PYTHON_ONLY, JsonCodec
 from .predictor import Predictor
@@ -119,7 +129,7 @@ class _BinaryDecisions(_Binary):
 
     def __init__(self, predictor: Predictor) -> None:
         super().__init__(predictor)
-        self._with_margin = predictor.bundle.output_values == "margin"
+        self._with_margin = predictor.bundle.output_values == MARGIN
 
     def python_predictions(self, outputs: array) -> str:
         parts = []
@@ -151,7 +161,7 @@ class _Values(_Rows):
 
     def __init__(self, predictor: Predictor) -> None:
         super().__init__(predictor)
-        self._key = "score" if predictor.bundle.output_kind == "ranking" else "value"
+        self._key = "score" if predictor.bundle.output_kind == RANKING else "value"
 
     def python_predictions(self, outputs: array) -> str:
         key = f'{{"{self._key}":'
@@ -193,15 +203,15 @@ def _arg_max(row: array) -> int:
 
 def _rows_for(predictor: Predictor, codec: JsonCodec) -> _Rows:
     bundle = predictor.bundle
-    if bundle.output_kind == "binary":
-        if bundle.output_values == "probability":
+    if bundle.output_kind == BINARY:
+        if bundle.output_values == PROBABILITY:
             return _BinaryProbabilities(predictor, codec)
         return _BinaryDecisions(predictor)
-    if bundle.output_kind == "multiclass":
+    if bundle.output_kind == MULTICLASS:
         return _Multiclass(predictor)
-    if bundle.output_kind == "quantile":
+    if bundle.output_kind == QUANTILE:
         return _Quantiles(predictor)
-    if bundle.output_kind == "multi_target":
+    if bundle.output_kind == MULTI_TARGET:
         return _TargetValues(predictor)
     return _Values(predictor)
 

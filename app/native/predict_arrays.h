@@ -1,6 +1,7 @@
 /*
- * The "arrays" layout: a model as data (node tables written by train-code/array_layout.py)
- * walked by one small loop (predict_arrays.c) instead of one branch per node of generated code.
+ * The "arrays" layout: a model as data (node tables written by
+ * train-code/model_build/array_layout.py) walked by one small loop (predict_arrays.c) instead
+ * of one branch per node of generated code.
  *
  * Each tree is an array of nodes; node 0 is its root. A split sends a row left when its
  * value is below the threshold in float32 (XGBoost's rule), the default direction when the

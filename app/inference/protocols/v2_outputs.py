@@ -19,6 +19,16 @@ from __future__ import annotations
 import json
 from array import array
 
+from artifact_contract import (
+    BINARY,
+    MARGIN,
+    MULTI_TARGET,
+    MULTICLASS,
+    PROBABILITY,
+    QUANTILE,
+    RANKING,
+)
+
 from ..json_codec import PYTHON_ONLY, JsonCodec
 from ..predictor import Predictor
 from ..responses import C_ENCODER_MIN_ROWS, SCALE, fixed9, number
@@ -46,22 +56,22 @@ class V2Outputs:
         self._kind = bundle.output_kind
         self._encode_column = codec.encode_binary_column
         self._c_names = tuple(name.encode() for name in self._names_json[:2])
-        self._c_columns = bundle.output_kind == "binary" and bundle.output_values == "probability"
+        self._c_columns = bundle.output_kind == BINARY and bundle.output_values == PROBABILITY
         specs: list[tuple[str, str, int | None, Writer]] = []
-        if bundle.output_kind == "binary" and bundle.output_values == "probability":
+        if bundle.output_kind == BINARY and bundle.output_values == PROBABILITY:
             specs.append(("probabilities", "FP64", 2, self._binary_probabilities))
-        elif bundle.output_kind == "binary" and bundle.output_values == "margin":
+        elif bundle.output_kind == BINARY and bundle.output_values == MARGIN:
             specs.append(("margin", "FP64", None, self._numbers))
-        elif bundle.output_kind == "multiclass":
+        elif bundle.output_kind == MULTICLASS:
             specs.append(("probabilities", "FP64", self._width, self._probabilities))
         if bundle.is_classifier:
             specs.append(("label", "BYTES", None, self._labels))
             specs.append(("class_index", "INT64", None, self._class_indexes))
-        elif bundle.output_kind in ("quantile", "multi_target"):
-            name = "quantiles" if bundle.output_kind == "quantile" else "values"
+        elif bundle.output_kind in (QUANTILE, MULTI_TARGET):
+            name = "quantiles" if bundle.output_kind == QUANTILE else "values"
             specs.append((name, "FP64", self._width, self._numbers))
         else:
-            name = "score" if bundle.output_kind == "ranking" else "value"
+            name = "score" if bundle.output_kind == RANKING else "value"
             specs.append((name, "FP64", None, self._numbers))
         self._specs = {name: (datatype, width, writer) for name, datatype, width, writer in specs}
         self.names = [name for name, *_ in specs]
@@ -100,7 +110,7 @@ class V2Outputs:
             self._c_columns = c_columns
 
     def _classes(self, outputs: array) -> list[int]:
-        if self._kind == "binary":
+        if self._kind == BINARY:
             threshold = self._threshold
             return [int(value >= threshold) for value in outputs]
         width = self._width

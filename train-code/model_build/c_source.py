@@ -23,8 +23,13 @@ import tl2cgen
 import treelite
 import xgboost as xgb
 
-from array_layout import LayoutError, arrays_header_h, arrays_main_c, forest_from_booster
-from native_messages import known_messages_left_out
+from model_build.array_layout import (
+    LayoutError,
+    arrays_header_h,
+    arrays_main_c,
+    forest_from_booster,
+)
+from model_build.native_messages import known_messages_left_out
 
 C_SOURCE_FILES = ("header.h", "main.c")
 

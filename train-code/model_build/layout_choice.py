@@ -28,9 +28,9 @@ from typing import Any
 import numpy as np
 
 from artifact_contract import C_SOURCE_DIR, PARITY_TOLERANCES_FILE
-from c_source import CSources, write_c_source
-from checkout import NATIVE_DIR
-from layouts import LAYOUTS
+from model_build.c_source import CSources, write_c_source
+from model_build.checkout import NATIVE_DIR
+from model_build.layouts import LAYOUTS
 
 # gcc -O2 takes 10-60 s at 12,500 nodes (superlinear), and the arrays layout measured faster
 # on batches from 5,000 nodes (a 200-tree model with missing values: 7×).

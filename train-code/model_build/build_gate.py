@@ -15,8 +15,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from checkout import NATIVE_DIR
-from import_errors import GateFailed
+from model_build.checkout import NATIVE_DIR
+from model_build.import_errors import GateFailed
 
 # -O0: on a 600-tree model's C, ASan at -O1 compiles 7x slower and finds nothing more.
 # float-cast-overflow: a categorical split must never cast a value outside int's range.

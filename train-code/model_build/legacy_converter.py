@@ -52,7 +52,7 @@ def convert(original: Path, out: Path) -> dict[str, str]:
 def score(original: Path, rows: Path, out: Path) -> None:
     import numpy as np
 
-    from parity_file import xgboost_outputs
+    from model_build.parity_file import xgboost_outputs
 
     booster = load_original(original)
     x = np.load(rows, allow_pickle=False)

@@ -36,10 +36,10 @@ from artifact_contract import (
     SCHEMA_VERSION,
     parity_criterion,
 )
-from c_source import C_SOURCE_FILES, c_sources, write_c_source
-from layout_choice import choose_layout
-from objectives import OutputSpec, output_spec
-from parity_file import output_columns, write_parity_file, xgboost_outputs
+from model_build.c_source import C_SOURCE_FILES, c_sources, write_c_source
+from model_build.layout_choice import choose_layout
+from model_build.objectives import OutputSpec, output_spec
+from model_build.parity_file import output_columns, write_parity_file, xgboost_outputs
 
 SELF_CHECK_ROWS = 4
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from artifact_contract import METADATA_FILE as METADATA
 from artifact_contract import SCHEMA_VERSION, TRAINED_DEMO, model_source
-from layouts import LAYOUTS
+from model_build.layouts import LAYOUTS
 
 FINGERPRINT_KEY = "trained_fingerprint"
 OPTIONS = ("rounds", "max_depth", "eta", "early_stopping", "seed")
@@ -52,7 +52,7 @@ def record_fingerprint(model_dir: Path) -> None:
 
 def other_options(metadata: dict[str, Any]) -> list[str]:
     """The recorded training options that are not train.py's defaults."""
-    from train import parse_args
+    from model_build.train import parse_args
 
     defaults = vars(parse_args([]))
     recorded = {**metadata.get("training", {}), "threshold": metadata.get("threshold")}

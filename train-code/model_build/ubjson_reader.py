@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from import_errors import ImportRefused, OverLimit
+from model_build.import_errors import ImportRefused, OverLimit
 
 _INTS = {ord("i"): (1, True), ord("U"): (1, False), ord("I"): (2, True), ord("l"): (4, True),
          ord("L"): (8, True)}

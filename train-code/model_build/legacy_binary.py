@@ -22,15 +22,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from artifact_contract import RELATIVE, parity_criterion
-from checkout import APP_DIR, CHECKOUT
-from import_errors import ImportRefused
+from model_build.checkout import APP_DIR, CHECKOUT, SOURCE_ROOT
+from model_build.import_errors import ImportRefused
 
 if TYPE_CHECKING:
     import xgboost as xgb
 
-    from objectives import OutputSpec
+    from model_build.objectives import OutputSpec
 
-CONVERTER = Path(__file__).resolve().parent / "legacy_converter.py"
+CONVERTER = "model_build.legacy_converter"  # run in the converter's own environment
 SETUP_SECONDS = 1200      # a first install downloads about 60 MB from PyPI
 CONVERT_SECONDS = 600     # loading and saving a 128 MiB model takes seconds
 MEMORY_BYTES = 8 << 30    # the converter's address space: a corrupt count cannot take the machine
@@ -80,10 +80,11 @@ def _limit_memory() -> None:
 
 def run_converter(*args: str) -> str:
     """The converter's stdout, or legacy_conversion_failed with its one-line reason."""
-    command = [str(converter_python()), str(CONVERTER), *args]
-    # The converter's environment has no install of this project: app/ on its path gives its
-    # modules the artifact contract (standard library only, as the converter needs).
-    path = os.pathsep.join(filter(None, [str(APP_DIR), os.environ.get("PYTHONPATH")]))
+    command = [str(converter_python()), "-m", CONVERTER, *args]
+    # The converter's environment has no install of this project: train-code/ and app/ on its
+    # path give it this package and the artifact contract (numpy and xgboost are its own).
+    path = os.pathsep.join(filter(None, [str(SOURCE_ROOT), str(APP_DIR),
+                                         os.environ.get("PYTHONPATH")]))
     try:
         result = subprocess.run(command, capture_output=True, text=True, errors="replace",
                                 timeout=CONVERT_SECONDS, preexec_fn=_limit_memory,
@@ -140,7 +141,7 @@ def verified_reference(conversion: Conversion, booster: xgb.Booster, spec: Outpu
     """The reference outputs, and the line saying the converted model gives them here too."""
     from importlib.metadata import version
 
-    from parity_file import xgboost_outputs
+    from model_build.parity_file import xgboost_outputs
 
     reference = reference_outputs(conversion, rows, scratch)
     ours = xgboost_outputs(booster, conversion.objective, rows)

@@ -11,10 +11,10 @@ import tl2cgen
 import treelite
 import xgboost as xgb
 
-from layout_choice import LayoutChoiceError, LayoutUnavailable
-from model_file import ModelFileError
-from objectives import UnsupportedObjective
-from parity_file import SampleError
+from model_build.layout_choice import LayoutChoiceError, LayoutUnavailable
+from model_build.model_file import ModelFileError
+from model_build.objectives import UnsupportedObjective
+from model_build.parity_file import SampleError
 
 # Exit statuses, one per kind of failure (argparse's usage errors are 2 as well).
 REFUSED = 2        # the model file, an option or the sample cannot be imported

@@ -20,7 +20,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from import_errors import OverLimit
+from model_build.import_errors import OverLimit
 
 # XGBoost's range of categories: codes are below 2^24, what a float32 holds exactly.
 CATEGORY_LIMIT = 1 << 24

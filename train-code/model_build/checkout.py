@@ -6,7 +6,8 @@ from pathlib import Path
 
 from artifact_contract import MODEL_DIR_NAME
 
-CHECKOUT = Path(__file__).resolve().parent.parent
+SOURCE_ROOT = Path(__file__).resolve().parent.parent  # train-code/: the package's parent
+CHECKOUT = SOURCE_ROOT.parent
 APP_DIR = CHECKOUT / "app"  # the functions' task root
 DEFAULT_MODEL_DIR = APP_DIR / MODEL_DIR_NAME  # what every function serves
 DEFAULT_MODEL_DIR_SHOWN = DEFAULT_MODEL_DIR.relative_to(CHECKOUT).as_posix()  # for --help

@@ -13,8 +13,8 @@ import numpy as np
 import xgboost as xgb
 from sklearn.metrics import accuracy_score, confusion_matrix, log_loss, roc_auc_score
 
-from dataset import Splits
-from parity_file import xgboost_outputs
+from model_build.dataset import Splits
+from model_build.parity_file import xgboost_outputs
 
 OBJECTIVE = "binary:logistic"
 

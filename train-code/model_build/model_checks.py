@@ -21,9 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from import_errors import ImportRefused, OverLimit
-from import_limits import MAX_CLASSES, MAX_NAME_CHARS, Limits, flag_of
-from objectives import vector_leaves
+from model_build.import_errors import ImportRefused, OverLimit
+from model_build.import_limits import MAX_CLASSES, MAX_NAME_CHARS, Limits, flag_of
+from model_build.objectives import vector_leaves
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 ROOT_PARENT = (-1, 2147483647)  # XGBoost writes the root's parent as INT32_MAX
@@ -342,8 +342,10 @@ def _int_param(params: dict[str, Any], key: str, default: int | None) -> int:
         return default
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    if isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d{1,18}\s*", value):
-        return int(value)
+    # ASCII only: int() strips some control characters \s matches and refuses others.
+    digits = isinstance(value, str) and re.fullmatch(r"[ \t]*([+-]?[0-9]{1,18})[ \t]*", value)
+    if digits:
+        return int(digits.group(1))
     raise invalid("invalid_num_class" if key == "num_class" else "invalid_model",
                   f"{key} must be a whole number (as XGBoost writes it, e.g. \"3\"), got "
                   f"{str(value)[:40]!r}")

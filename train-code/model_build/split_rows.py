@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from import_errors import OverLimit
-from import_limits import MAX_PARITY_CELLS
+from model_build.import_errors import OverLimit
+from model_build.import_limits import MAX_PARITY_CELLS
 
 RECENT_ROWS = 32
 # A row's state per feature: (low, high) meaning low <= value < high, or None for NaN.

@@ -15,10 +15,10 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from import_errors import ImportRefused, OverLimit
-from import_limits import MAX_NESTING, MAX_STRING_BYTES, Limits, flag_of
-from model_file import sniff_format
-from ubjson_reader import decode_ubjson
+from model_build.import_errors import ImportRefused, OverLimit
+from model_build.import_limits import MAX_NESTING, MAX_STRING_BYTES, Limits, flag_of
+from model_build.model_file import sniff_format
+from model_build.ubjson_reader import decode_ubjson
 
 _STRUCTURE = re.compile(rb'["\[\]{}]')
 _INT64 = 1 << 63

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from import_errors import OutputFailed
+from model_build.import_errors import OutputFailed
 
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2

@@ -18,7 +18,7 @@ import numpy as np
 import xgboost as xgb
 
 from artifact_contract import PARITY_TOLERANCES_FILE, parity_tolerances_text
-from objectives import (
+from model_build.objectives import (
     LABEL,
     MARGIN,
     MULTI_TARGET,

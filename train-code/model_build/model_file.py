@@ -15,7 +15,7 @@ from typing import Any
 
 import xgboost as xgb
 
-from objectives import (
+from model_build.objectives import (
     MULTI_TARGET,
     QUANTILE_OBJECTIVE,
     OutputSpec,
