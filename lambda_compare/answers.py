@@ -17,6 +17,7 @@ from .limits import clip, echo, kind
 
 SERVED_TEXT = ("model_version", "model_sha256", "engine", "machine")
 MAX_LIBRARIES = 64  # entries of a describe answer's library_versions
+MAX_CPUS = 1024  # a describe answer's cpus (Lambda gives at most 6)
 
 
 class AnswerError(ValueError):
@@ -118,6 +119,13 @@ def served(document: Any) -> dict[str, Any]:
                               f"{MAX_LIBRARIES} expected")
         versions = {clip(name): clip(version) for name, version in versions.items()}
     result["library_versions"] = versions
+    cpus = document.get("cpus")
+    if cpus is not None and not (isinstance(cpus, int) and not isinstance(cpus, bool)
+                                 and 1 <= cpus <= MAX_CPUS):
+        said = clip(str(cpus)) if type(cpus) is int else kind(cpus)
+        raise AnswerError(f"the describe answer's cpus is {said}, expected a whole number "
+                          f"from 1 to {MAX_CPUS}")
+    result["cpus"] = cpus
     return result
 
 

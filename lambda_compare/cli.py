@@ -32,7 +32,7 @@ from .limits import clip
 from .options import Options, parse_options
 from .payloads import Request, load_requests, mix_description, replay_order
 from .pricing import Prices
-from .provenance import Provenance, collect
+from .provenance import Provenance, collect, describe
 from .results import console_report, results_document, write_csv, write_json
 from .runner import Measurement, Plan, measure
 from .samples import OUTCOMES, Sample
@@ -93,10 +93,13 @@ def run(options: Options, lambda_client: LambdaClient | None,
     plan = Plan(options.invocations or len(requests), options.warmup, options.concurrency,
                 options.cold_starts, options.memories, tuple(requests))
     configured = {a: int(f.get("memory_mb") or 0) for a, f in provenance.functions.items()}
-    measurement = measure(lambda_client, targets, invoker, plan, configured_memory=configured)
+    measurement = measure(lambda_client, targets, invoker, plan, configured_memory=configured,
+                          cpus_of=(lambda target: describe(lambda_client, target, calls).get(
+                              "cpus")) if options.memories else None)
     prices = Prices.load(lambda_client.meta.region_name, options.prices)
     groups = summarize_groups(measurement.samples, prices, options.cold_start_rate,
                               options.monthly_invocations)
+    attach_cpus(groups, provenance, configured, measurement.cpus)
     document = measured_document(options, targets, payload, requests, provenance, groups,
                                  prices, measurement, invoker.tail_refused)
     print_measured(options, document, groups, prices, requests)
@@ -104,6 +107,15 @@ def run(options: Options, lambda_client: LambdaClient | None,
     if measurement.interrupted:
         return EXIT_INTERRUPTED
     return unmeasured_status(targets, groups)
+
+
+def attach_cpus(groups: list[Group], provenance: Provenance, configured: dict[str, int],
+                swept: dict[tuple[str, int], int]) -> None:
+    """Each group's CPUs: asked after each memory change of a sweep, else from provenance."""
+    said = {(arch, configured[arch]): info["cpus"] for arch, info in provenance.functions.items()
+            if info.get("cpus")}
+    for group in groups:
+        group.cpus = {**said, **swept}.get((group.architecture, group.memory_mb))
 
 
 def refused_as_different(options: Options, provenance: Provenance) -> bool:
@@ -211,9 +223,10 @@ def measurement_notes(provenance: Provenance, groups: list[Group]) -> list[str]:
     """What a reader must know to read the figures right."""
     notes = []
     if provenance.local and len({g.memory_mb for g in groups}) > 1:
-        notes.append("memory does not scale CPU on a local runtime (on Lambda, CPU share grows "
-                     "with memory): differences between memory sizes here are noise, not what "
-                     "Lambda would do; measure memory on AWS")
+        notes.append("local runtime: each environment gets whole CPUs by Lambda's rule (one "
+                     "per 1,769 MB, at most this machine's), not Lambda's fractional share "
+                     "below that: small memory sizes run faster here than on Lambda; measure "
+                     "memory on AWS")
     if any(not g.memory_mb for g in groups):
         notes.append("memory size unknown (the endpoint has no GetFunction and no REPORT "
                      "lines): no cost is computed")

@@ -46,6 +46,7 @@ class Group:
     # The samples behind the figures, split once here for the verdicts and the chart.
     warm: list[Sample] = field(default_factory=list, repr=False)
     cold: list[Sample] = field(default_factory=list, repr=False)
+    cpus: int | None = None  # what the function said it may use at this memory (describe)
 
     @property
     def key(self) -> str:

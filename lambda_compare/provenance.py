@@ -99,6 +99,7 @@ def collect(client: LambdaClient, targets: list[Target], swept_memory: bool,
             "declared_architecture": (config.get("Architectures") or ["x86_64"])[0],
             "emulated": tags.get("emulated") == "true",
             "ran_on": served.get("machine"),
+            "cpus": served.get("cpus"),  # what the function may use at its configured memory
             "package_type": config.get("PackageType"),
             "image_uri": function.get("Code", {}).get("ImageUri"),
             "resolved_image_uri": function.get("Code", {}).get("ResolvedImageUri"),

@@ -77,7 +77,7 @@ def _flat_summary(group: Group) -> dict[str, Any]:
                            "unforced_samples": group.unforced_samples,
                            "observed_cold_rate": group.observed_cold_rate,
                            "cold_rate_used": group.cold_rate_used,
-                           "max_memory_used_mb": group.max_memory_used_mb}
+                           "max_memory_used_mb": group.max_memory_used_mb, "cpus": group.cpus}
     for name in ("warm_duration", "warm_billed", "cold_init", "cold_billed"):
         summary = getattr(group, name)
         for stat in ("n", "mean", "p50", "p90", "p99", "min", "max"):
@@ -117,6 +117,7 @@ def console_report(document: dict[str, Any], groups: list[Group]) -> str:
             f"{document['p99_min_samples']}: too few for a 99th percentile); n = warm samples, "
             "cold n = invocations that ran INIT or a restore (forced and natural)")
     add("")
+    _sweep_lines(groups, add)
     for g in groups:
         _group_lines(g, add)
     for memory, comparison in document["comparison"].items():
@@ -137,6 +138,26 @@ def console_report(document: dict[str, Any], groups: list[Group]) -> str:
     add(f"Billing: {prices['init_billing']}")
     add(f"Not modelled: {prices['not_modelled']}")
     return "\n".join(lines)
+
+
+def _sweep_lines(groups: list[Group], add: Any) -> None:
+    """Per architecture over a memory sweep: warm p50 and the CPUs the function could use at
+    each size, each size's speed as a multiple of the smallest's (batches gain from CPUs)."""
+    for architecture in sorted({g.architecture for g in groups}):
+        sized = sorted((g for g in groups if g.architecture == architecture and g.memory_mb
+                        and g.warm_duration), key=lambda g: g.memory_mb)
+        if len(sized) < 2:
+            continue
+        first = sized[0].warm_duration
+        parts = []
+        for g in sized:
+            p50 = g.warm_duration.p50 if g.warm_duration else 0.0
+            cpus = f"{g.cpus} CPU{'s' if g.cpus != 1 else ''}" if g.cpus else "CPUs unknown"
+            speed = (f", {first.p50 / p50:.2f}× the {sized[0].memory_mb} MB speed"
+                     if first and p50 > 0 and g is not sized[0] else "")
+            parts.append(f"{g.memory_mb} MB {p50:.2f} ms ({cpus}{speed})")
+        add(f"Memory sweep, {architecture} (warm p50; CPUs the function said it may use): "
+            + " · ".join(parts))
 
 
 def _group_lines(g: Group, add: Any) -> None:

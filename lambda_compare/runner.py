@@ -13,6 +13,7 @@ replayed mix (--payloads) is measured warm in full on both functions.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -48,12 +49,17 @@ Task = tuple[Target, int, Request | None]  # what to invoke, at which memory, wi
 class Measurement:
     samples: list[Sample] = field(default_factory=list)
     interrupted: bool = False
+    # The CPUs each function said it may use at each swept memory size: (architecture, MB).
+    cpus: dict[tuple[str, int], int] = field(default_factory=dict)
 
 
 def measure(client: LambdaClient, targets: list[Target], invoker: Invoker, plan: Plan,
             progress_stream: Any = None, guard_options: dict[str, float] | None = None,
-            configured_memory: dict[str, int] | None = None) -> Measurement:
-    """`configured_memory`: each function's memory when nothing is changed (0: unknown)."""
+            configured_memory: dict[str, int] | None = None,
+            cpus_of: Callable[[Target], int | None] | None = None) -> Measurement:
+    """`configured_memory`: each function's memory when nothing is changed (0: unknown);
+    `cpus_of`: asks a function how many CPUs it may use, after each memory change (on Lambda
+    CPU grows with memory, and the compiled engine splits large batches across them)."""
     measurement = Measurement()
     changes = bool(plan.cold_starts or plan.memories)
     guards = [ConfigurationGuard(client, t.function, **(guard_options or {})) for t in targets
@@ -66,6 +72,10 @@ def measure(client: LambdaClient, targets: list[Target], invoker: Invoker, plan:
             for guard in guards:
                 if memory is not None:
                     guard.set_memory(memory)
+            if memory is not None and cpus_of is not None:
+                for target in targets:
+                    if (count := cpus_of(target)) is not None:
+                        measurement.cpus[(target.architecture, memory)] = count
             sizes = ({t.architecture: g.memory
                       for t, g in zip(targets, guards, strict=True)} if guards else
                      {t.architecture: (configured_memory or {}).get(t.architecture, 0)

@@ -8,6 +8,7 @@ that stream, cuts out each invocation's log, and measures peak RSS from /proc.
 from __future__ import annotations
 
 import contextlib
+import functools
 import http.client
 import os
 import platform
@@ -25,6 +26,7 @@ from pathlib import Path
 from devkit.ports import free_port
 from devkit.processes import descendants
 
+from .cpus import environment_cpus
 from .emulator_log import collect_log, ending, fallback_request_id, init_duration_ms, out_of_memory
 from .functions import DEFAULT_REGION, FunctionSpec
 from .image import LocalImage
@@ -82,7 +84,7 @@ class Worker:
             cwd=image.task_root, env=runtime_environment(spec, image, region, worker_id),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
-            preexec_fn=_die_with_parent,
+            preexec_fn=functools.partial(_start_environment, environment_cpus(spec.memory_mb)),
         ).result()
         threading.Thread(target=self._read_output, daemon=True,
                          name=f"{spec.name}-{worker_id}-log").start()
@@ -213,6 +215,12 @@ def runtime_environment(spec: FunctionSpec, image: LocalImage, region: str,
 # Linux delivers PDEATHSIG when the *thread* that forked the child exits, so every emulator
 # is started from this one long-lived thread: it then dies only with the runtime itself.
 _SPAWNER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="worker-spawner")
+
+
+def _start_environment(cpus: set[int]) -> None:
+    """In the emulator's process before it starts: Lambda's CPUs for the memory size."""
+    os.sched_setaffinity(0, cpus)
+    _die_with_parent()
 
 
 def _die_with_parent() -> None:

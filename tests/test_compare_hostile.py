@@ -145,13 +145,18 @@ def test_a_valid_report_among_invalid_ones_is_the_only_sample(tmp_path, capsys) 
     assert "1 invalid_report; 0 retries; e.g. REPORT Duration" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("machine, line", [
-    (["x86_64"], "describe answer's machine is a list, expected text"),
-    ({"arch": "arm64"}, "describe answer's machine is an object, expected text"),
+@pytest.mark.parametrize("field, line", [
+    ({"machine": ["x86_64"]}, "describe answer's machine is a list, expected text"),
+    ({"machine": {"arch": "arm64"}}, "describe answer's machine is an object, expected text"),
+    ({"cpus": 0}, "describe answer's cpus is 0, expected a whole number from 1 to 1024"),
+    ({"cpus": 10**30}, "describe answer's cpus is 1000000000000000000000000000000, expected"),
+    ({"cpus": 10**4000}, "describe answer's cpus is 1000000000"),  # clipped, one line
+    ({"cpus": "2"}, "describe answer's cpus is text, expected a whole number"),
+    ({"cpus": True}, "describe answer's cpus is a boolean, expected a whole number"),
 ])
-def test_a_malformed_describe_answer_is_a_warning_not_a_crash(machine, line, capsys) -> None:
+def test_a_malformed_describe_answer_is_a_warning_not_a_crash(field, line, capsys) -> None:
     def describe(handler) -> None:
-        send(handler, {**GOOD_DESCRIBE, "machine": machine})
+        send(handler, {**GOOD_DESCRIBE, **field})
 
     with hostile_endpoint(answering(), describe) as endpoint:
         code = main(["--endpoint-url", endpoint.url, "-n", "2", "--warmup", "0"])

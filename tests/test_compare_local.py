@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import platform
+import re
 
 import pytest
 
 from helpers import ARM_FUNCTION, ROOT, X86_FUNCTION
 from lambda_compare.cli import main
 from lambda_compare.configuration_guard import NONCE_VARIABLE
+from local_lambda.cpus import lambda_cpus
 from local_lambda.launcher import local_runtime
 
 ARM, X86 = ARM_FUNCTION, X86_FUNCTION
@@ -89,20 +92,28 @@ def test_full_run_measures_cold_and_warm_and_writes_every_output(app_runtime, tm
 def test_batches_price_per_prediction_and_memory_sweep_restores(app_runtime, tmp_path, capsys):
     out = tmp_path / "b.json"
     code, printed = run(capsys, "--endpoint-url", app_runtime.endpoint_url, "-n", "5", "--warmup",
-                  "1", "--batch-size", "50", "--memory", "256,1024", "--json", str(out))
+                  "1", "--batch-size", "50", "--memory", "1024,2048", "--json", str(out))
     assert code == 0
     document = json.loads(out.read_text())
     assert {(g["architecture"], g["memory_mb"]) for g in document["summary"]} == {
-        ("arm64", 256), ("arm64", 1024), ("x86_64", 256), ("x86_64", 1024)}
+        ("arm64", 1024), ("arm64", 2048), ("x86_64", 1024), ("x86_64", 2048)}
     for group in document["summary"]:
         cost = group["cost"]
         assert group["rows"] == 50
         assert cost["per_million_predictions"] == pytest.approx(
             cost["per_million_invocations"] / 50)
     sizes = {s["memory_size_mb"] for s in document["samples"]}
-    assert sizes == {256, 1024}
-    assert "NOTE: memory does not scale CPU on a local runtime" in printed
-    assert any("memory does not scale CPU on a local runtime" in n for n in document["notes"])
+    assert sizes == {1024, 2048}
+    assert "NOTE: local runtime: each environment gets whole CPUs by Lambda's rule" in printed
+    assert any("not Lambda's fractional share" in n for n in document["notes"])
+    # Each function said, after each change, the CPUs Lambda's rule gives it here.
+    expected = {memory: min(lambda_cpus(memory), len(os.sched_getaffinity(0)))
+                for memory in (1024, 2048)}
+    assert {(g["architecture"], g["memory_mb"]): g["cpus"] for g in document["summary"]} == {
+        (arch, memory): cpus for arch in ("arm64", "x86_64") for memory, cpus in expected.items()}
+    assert re.search(r"Memory sweep, arm64 \(warm p50; CPUs the function said it may use\): "
+                     rf"1024 MB [\d.]+ ms \(1 CPU\) · 2048 MB [\d.]+ ms \({expected[2048]} CPUs?, "
+                     r"[\d.]+× the 1024 MB speed\)", printed)
     assert "50 predictions per invocation" in printed
     assert app_runtime.client().get_function_configuration(FunctionName=ARM)["MemorySize"] == 512
 

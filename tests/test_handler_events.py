@@ -19,6 +19,7 @@ from helpers import (
     import_handler_module,
     load_event,
 )
+from inference.cpus import usable_cpus
 from inference.errors import all_error_codes
 
 HTTP_EVENTS = {"event-function-url.json", "event-apigateway-v1.json",
@@ -75,6 +76,7 @@ def test_describe_event_reports_what_is_served(handler_module, context) -> None:
     assert body["class_names"] == ["malignant", "benign"]
     assert len(body["feature_names"]) == 30
     assert body["machine"]
+    assert body["cpus"] == usable_cpus() >= 1  # what a large batch is split across
 
 
 @pytest.mark.parametrize("path", bad_event_paths(), ids=lambda p: p.name)

@@ -14,6 +14,7 @@ from array import array
 from artifact_contract import MULTI_TARGET, QUANTILE
 
 from .bundle import ModelBundle, load_bundle
+from .cpus import usable_cpus
 from .engines import Engine, load_engine
 from .errors import ArtifactError
 from .settings import Settings
@@ -75,7 +76,7 @@ class Predictor:
             contract["quantile_alphas"] = [float(name) for name in bundle.output_names]
         elif bundle.output_kind == MULTI_TARGET:  # what each answer's values are, in order
             contract["target_names"] = list(bundle.output_names)
-        return {**self.provenance(), **contract,
+        return {**self.provenance(), **contract, "cpus": usable_cpus(),
                 "trained_with": bundle.metadata.get("library_versions", {})}
 
     def _self_check(self) -> None:
