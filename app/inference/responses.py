@@ -25,15 +25,7 @@ import json
 import math
 from array import array
 
-from artifact_contract import (
-    BINARY,
-    MARGIN,
-    MULTI_TARGET,
-    MULTICLASS,
-    PROBABILITY,
-    QUANTILE,
-    RANKING,
-)
+import artifact_contract as contract
 
 from .errors import InternalError, ServiceError
 from .json_codec import PYTHON_ONLY, JsonCodec
@@ -129,7 +121,7 @@ class _BinaryDecisions(_Binary):
 
     def __init__(self, predictor: Predictor) -> None:
         super().__init__(predictor)
-        self._with_margin = predictor.bundle.output_values == MARGIN
+        self._with_margin = predictor.bundle.output_values == contract.MARGIN
 
     def python_predictions(self, outputs: array) -> str:
         parts = []
@@ -161,7 +153,7 @@ class _Values(_Rows):
 
     def __init__(self, predictor: Predictor) -> None:
         super().__init__(predictor)
-        self._key = "score" if predictor.bundle.output_kind == RANKING else "value"
+        self._key = "score" if predictor.bundle.output_kind == contract.RANKING else "value"
 
     def python_predictions(self, outputs: array) -> str:
         key = f'{{"{self._key}":'
@@ -203,15 +195,15 @@ def _arg_max(row: array) -> int:
 
 def _rows_for(predictor: Predictor, codec: JsonCodec) -> _Rows:
     bundle = predictor.bundle
-    if bundle.output_kind == BINARY:
-        if bundle.output_values == PROBABILITY:
+    if bundle.output_kind == contract.BINARY:
+        if bundle.output_values == contract.PROBABILITY:
             return _BinaryProbabilities(predictor, codec)
         return _BinaryDecisions(predictor)
-    if bundle.output_kind == MULTICLASS:
+    if bundle.output_kind == contract.MULTICLASS:
         return _Multiclass(predictor)
-    if bundle.output_kind == QUANTILE:
+    if bundle.output_kind == contract.QUANTILE:
         return _Quantiles(predictor)
-    if bundle.output_kind == MULTI_TARGET:
+    if bundle.output_kind == contract.MULTI_TARGET:
         return _TargetValues(predictor)
     return _Values(predictor)
 

@@ -19,15 +19,7 @@ from __future__ import annotations
 import json
 from array import array
 
-from artifact_contract import (
-    BINARY,
-    MARGIN,
-    MULTI_TARGET,
-    MULTICLASS,
-    PROBABILITY,
-    QUANTILE,
-    RANKING,
-)
+import artifact_contract as contract
 
 from ..json_codec import PYTHON_ONLY, JsonCodec
 from ..predictor import Predictor
@@ -56,22 +48,23 @@ class V2Outputs:
         self._kind = bundle.output_kind
         self._encode_column = codec.encode_binary_column
         self._c_names = tuple(name.encode() for name in self._names_json[:2])
-        self._c_columns = bundle.output_kind == BINARY and bundle.output_values == PROBABILITY
+        binary = bundle.output_kind == contract.BINARY
+        self._c_columns = binary and bundle.output_values == contract.PROBABILITY
         specs: list[tuple[str, str, int | None, Writer]] = []
-        if bundle.output_kind == BINARY and bundle.output_values == PROBABILITY:
+        if self._c_columns:
             specs.append(("probabilities", "FP64", 2, self._binary_probabilities))
-        elif bundle.output_kind == BINARY and bundle.output_values == MARGIN:
+        elif binary and bundle.output_values == contract.MARGIN:
             specs.append(("margin", "FP64", None, self._numbers))
-        elif bundle.output_kind == MULTICLASS:
+        elif bundle.output_kind == contract.MULTICLASS:
             specs.append(("probabilities", "FP64", self._width, self._probabilities))
         if bundle.is_classifier:
             specs.append(("label", "BYTES", None, self._labels))
             specs.append(("class_index", "INT64", None, self._class_indexes))
-        elif bundle.output_kind in (QUANTILE, MULTI_TARGET):
-            name = "quantiles" if bundle.output_kind == QUANTILE else "values"
+        elif bundle.output_kind in (contract.QUANTILE, contract.MULTI_TARGET):
+            name = "quantiles" if bundle.output_kind == contract.QUANTILE else "values"
             specs.append((name, "FP64", self._width, self._numbers))
         else:
-            name = "score" if bundle.output_kind == RANKING else "value"
+            name = "score" if bundle.output_kind == contract.RANKING else "value"
             specs.append((name, "FP64", None, self._numbers))
         self._specs = {name: (datatype, width, writer) for name, datatype, width, writer in specs}
         self.names = [name for name, *_ in specs]
@@ -110,7 +103,7 @@ class V2Outputs:
             self._c_columns = c_columns
 
     def _classes(self, outputs: array) -> list[int]:
-        if self._kind == BINARY:
+        if self._kind == contract.BINARY:
             threshold = self._threshold
             return [int(value >= threshold) for value in outputs]
         width = self._width
