@@ -149,9 +149,7 @@ def test_a_valid_report_among_invalid_ones_is_the_only_sample(tmp_path, capsys) 
     ({"machine": ["x86_64"]}, "describe answer's machine is a list, expected text"),
     ({"machine": {"arch": "arm64"}}, "describe answer's machine is an object, expected text"),
     ({"cpus": 0}, "describe answer's cpus is 0, expected a whole number from 1 to 1024"),
-    ({"cpus": 10**30}, "describe answer's cpus is 1000000000000000000000000000000, expected"),
     ({"cpus": 10**4000}, "describe answer's cpus is 1000000000"),  # clipped, one line
-    ({"cpus": "2"}, "describe answer's cpus is text, expected a whole number"),
     ({"cpus": True}, "describe answer's cpus is a boolean, expected a whole number"),
 ])
 def test_a_malformed_describe_answer_is_a_warning_not_a_crash(field, line, capsys) -> None:
