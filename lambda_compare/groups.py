@@ -86,8 +86,9 @@ def _group(architecture: str, memory_mb: int, samples: list[Sample], prices: Pri
     source = "report" if ok and all(s.source == "report" for s in ok) else "client"
     warm_billed = [billed_ms(s) for s in warm]
     cold_billed = [billed_ms(s) for s in cold]
-    # Predictions per invocation: of the warm samples, which cover a replayed mix in full.
-    counted = warm or samples
+    # Predictions per invocation: of the warm samples, which cover a replayed mix in full; of
+    # every invocation read from logs (real traffic: its cold ones served requests too).
+    counted = ok if ok and all(s.source == "logs" for s in ok) else (warm or samples)
     rows = sum(s.rows for s in counted) / len(counted) if counted else 1.0
     rows = rows or 1.0  # only describe requests (no prediction): priced per request
     cost = None

@@ -4,8 +4,9 @@ Only `logs:FilterLogEvents` is needed. The log group comes from `--log-group-…
 function's LoggingConfig when `GetFunctionConfiguration` is allowed, else `/aws/lambda/NAME`;
 a read that is denied or absent is skipped with a note. Pages are followed up to
 `--max-events` events per function, with progress on stderr. Text and JSON log formats are
-read alike (`report_line`), and the function's own `"message":"prediction"` lines lend each request
-its row count and the model version when they are there.
+read alike (`report_line`), and the function's own `"message":"prediction"` (or, for requests
+that predict nothing, `"metadata"`) lines lend each request its row count and the model version
+when they are there.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
 
 # REPORT lines (text), platform.report records (JSON), and the function's prediction lines.
-FILTER_PATTERN = '?"REPORT RequestId" ?"platform.report" ?"prediction"'
+FILTER_PATTERN = '?"REPORT RequestId" ?"platform.report" ?"prediction" ?"metadata"'
 _SINCE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 _STATUS = re.compile(r"Status:\s*(\w+)")
@@ -162,7 +163,7 @@ def _take(reading: Reading, event: dict[str, Any], rows_by_request: dict[str, in
     message = str(event.get("message", "")).strip()
     timestamp = int(event.get("timestamp", 0))
     record = _json(message)
-    if record is not None and record.get("message") == "prediction":
+    if record is not None and record.get("message") in ("prediction", "metadata"):
         if isinstance(record.get("rows"), int) and isinstance(record.get("request_id"), str):
             rows_by_request[record["request_id"]] = record["rows"]
         if isinstance(record.get("model_version"), str):

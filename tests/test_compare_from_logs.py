@@ -158,6 +158,9 @@ def test_from_logs_finds_every_invocation_of_the_replay(replayed, logging_runtim
         assert traffic["requests"] == len(sent) + 1 and not traffic["truncated"]
         assert traffic["projected_monthly_requests"] > 0
     assert "served different requests" in captured.out
+    # Rows per invocation over every request read (cold ones too), the same in report and chart.
+    assert {round(g["rows"], 6) for g in document["summary"]} == {
+        round(document["settings"]["rows_per_invocation"], 6)}
     assert "no architecture verdict: both functions ran on one" in captured.out
     assert document["recommendation"]["verdict_kind"] == "no_verdict"
     assert "from-logs: arm64:" in captured.err and "page 1" in captured.err  # progress

@@ -58,6 +58,15 @@ def test_a_refused_request_counts_an_error_by_code(handler_module, capsys) -> No
     assert ["function", "error_code"] in record["_aws"]["CloudWatchMetrics"][0]["Dimensions"]
 
 
+def test_a_describe_meters_cold_start_only(handler_module, capsys) -> None:
+    """Health polling and describes must not dilute the error rate or the latency."""
+    [record] = lines_of(handler_module, load_event(EVENTS_DIR / "event-describe.json"), capsys)
+    assert_emf(record)
+    assert (record["message"], record["rows"], record["errors"]) == ("metadata", 0, 0)
+    [directive] = record["_aws"]["CloudWatchMetrics"]
+    assert [m["Name"] for m in directive["Metrics"]] == ["cold_start"]
+
+
 def test_cold_start_is_one_on_the_first_request_only() -> None:
     from inference.logs import RequestLog
 

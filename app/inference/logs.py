@@ -7,7 +7,8 @@ no agent: namespace `METRICS_NAMESPACE`, dimension sets (function, architecture,
 model_version, engine) and (function) alone, which the template's error-rate alarm names,
 plus (function, error_code) on refused requests; metrics `rows`, `latency_ms`, `errors`
 (0 or 1: their average is the error rate) and `cold_start` (1 on an environment's first
-request).
+request). A request that predicts nothing (describe, v2 metadata and health) is a "metadata"
+line that meters `cold_start` only.
 The line is a %-template filled per request: one `write`, no dict, no encoder.
 """
 
@@ -32,9 +33,11 @@ METRICS = (("rows", "Count"), ("latency_ms", "Milliseconds"), ("errors", "Count"
 ARCHITECTURES = {"aarch64": "arm64", "arm64": "arm64", "x86_64": "x86_64"}
 
 
-def _directive(dimension_sets: list[list[str]]) -> str:
-    """The `_aws` member up to its Timestamp, which each line fills in."""
-    metrics = [{"Name": name, "Unit": unit} for name, unit in METRICS]
+def _directive(dimension_sets: list[list[str]], metrics_named: tuple[str, ...] = ()) -> str:
+    """The `_aws` member up to its Timestamp, which each line fills in; `metrics_named`: only
+    these of METRICS (default: all)."""
+    metrics = [{"Name": name, "Unit": unit} for name, unit in METRICS
+               if not metrics_named or name in metrics_named]
     directive = json.dumps([{"Namespace": METRICS_NAMESPACE, "Dimensions": dimension_sets,
                              "Metrics": metrics}], separators=(",", ":"))
     return '{"_aws":{"CloudWatchMetrics":' + directive.replace("%", "%%") + ',"Timestamp":%d}'
@@ -52,6 +55,10 @@ class RequestLog:
         base = [list(DIMENSIONS), ["function"]]
         self._ok = (_directive(base) + ',"level":"INFO","message":"prediction"' + request
                     + ',"errors":0' + tail + "}\n")
+        # describe, metadata and health checks: no rows, latency or error to meter (they would
+        # dilute the error rate and the latency), but an environment's first request may be one
+        self._other = (_directive(base, ("cold_start",)) + ',"level":"INFO","message":"metadata"'
+                       + request + ',"errors":0' + tail + "}\n")
         self._rejected = (_directive([*base, ["function", "error_code"]])
                           + ',"level":"WARN","message":"rejected"' + request
                           + ',"errors":1' + tail + ',"error_code":%s}\n')
@@ -64,7 +71,8 @@ class RequestLog:
         cold, self._cold = self._cold, 0
         now = int(time.time() * 1000)
         if error_code is None:
-            stream.write(self._ok % (now, json_string(request_id), rows, latency_ms, cold))
+            line = self._ok if rows else self._other
+            stream.write(line % (now, json_string(request_id), rows, latency_ms, cold))
         else:
             stream.write(self._rejected % (now, json_string(request_id), rows, latency_ms, cold,
                                            json_string(error_code)))
