@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -143,8 +144,10 @@ def test_a_failing_import_leaves_the_previous_model_byte_identical(tmp_path: Pat
     assert replaced.returncode == 0 and snapshot(output) != before, replaced.stderr
 
 
-def test_the_gate_catches_an_out_of_bounds_read_the_plain_build_misses(tmp_path: Path) -> None:
+def test_the_gate_catches_an_out_of_bounds_read_the_plain_build_misses(tmp_path: Path,
+                                                                       monkeypatch) -> None:
     """As if validation were bypassed: the C of a 2-feature model made to read data[5]."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the gate's kept log goes here
     good = tmp_path / "good.json"
     base_booster().save_model(good)
     model_dir = tmp_path / "model"
