@@ -2,7 +2,10 @@
 
 Equal means equal as JSON, bit for bit in every number. The describe answer is the one
 exception: it names the machine the code ran on and the Python version, which belong to the
-image; those must be the image's own (its architecture), and everything else must be equal.
+image, and the CPUs it may use (`cpus`, and the compiled engine's `threads`), which belong to
+the container (the local runtime pins an environment to Lambda's CPUs for its memory; a
+container gets the engine's); the machine must be the image's own (its architecture), and
+everything else must be equal.
 """
 
 from __future__ import annotations
@@ -28,10 +31,13 @@ def compare(image_answer: bytes, local_answer: bytes, machine: str) -> Verdict:
     if _is_describe(image) and _is_describe(local):
         if image["machine"] != machine:
             return Verdict(False, f"ran on {image['machine']}, not {machine}")
-        note = f"ran on {machine}, Python {image['library_versions'].get('python')}"
-        image = {**image, "machine": local["machine"],
-                 "library_versions": {**image["library_versions"],
-                                      "python": local["library_versions"].get("python")}}
+        versions = image["library_versions"]
+        note = (f"ran on {machine}, Python {versions.get('python')}, "
+                f"{image.get('cpus')} CPUs")
+        image = {**image, "machine": local["machine"], "cpus": local.get("cpus"),
+                 "library_versions": {**versions, **{
+                     key: local["library_versions"].get(key) for key in ("python", "threads")
+                     if key in versions}}}
     if image == local:
         return Verdict(True, note)
     return Verdict(False, _first_difference(image, local))

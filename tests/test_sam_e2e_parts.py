@@ -60,12 +60,14 @@ def test_container_create_body_is_read_whole_and_other_bodies_are_left_to_stream
         assert b"Connection: close" in build.head() and b"Content-Length: 4" in build.head()
 
 
-def test_describe_answer_must_name_the_image_machine_and_may_differ_in_python_only() -> None:
-    local = {"engine": "compiled", "machine": "x86_64", "library_versions": {"python": "3.12.1"}}
-    image = {"engine": "compiled", "machine": "aarch64", "library_versions": {"python": "3.11.2"}}
+def test_describe_answer_must_name_the_image_machine_and_may_differ_in_python_and_cpus() -> None:
+    local = {"engine": "compiled", "machine": "x86_64", "cpus": 1,
+             "library_versions": {"python": "3.12.1", "threads": "1"}}
+    image = {"engine": "compiled", "machine": "aarch64", "cpus": 2,
+             "library_versions": {"python": "3.11.2", "threads": "2"}}
     raw = json.dumps
     verdict = compare(raw(image).encode(), raw(local).encode(), "aarch64")
-    assert verdict.equal and verdict.note == "ran on aarch64, Python 3.11.2"
+    assert verdict.equal and verdict.note == "ran on aarch64, Python 3.11.2, 2 CPUs"
     assert not compare(raw(image).encode(), raw(local).encode(), "x86_64").equal
     other_engine = {**image, "engine": "xgboost"}
     assert not compare(raw(other_engine).encode(), raw(local).encode(), "aarch64").equal
