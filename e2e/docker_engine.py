@@ -68,6 +68,7 @@ def docker_engine(state_dir: Path, log: Log) -> Iterator[Path]:
     finally:
         stop(process, grace=60)
         _unmount_below(data_root)
+        _unmount_below(state_dir / "exec")  # netns/default: the engine's bind of its netns
         shutil.rmtree(state_dir / "data", ignore_errors=True)
         shutil.rmtree(state_dir / "exec", ignore_errors=True)
         log(f"docker engine (pid {process.pid}) stopped and its data removed")
@@ -101,7 +102,8 @@ def _wait_until_up(socket_path: Path, process: subprocess.Popen[bytes]) -> str:
 
 
 def _unmount_below(path: Path) -> None:
-    """Overlay and shm mounts a dockerd that died uncleanly may leave behind."""
+    """Mounts dockerd leaves behind: overlay and shm ones when it died uncleanly, and the
+    `netns/default` bind under its exec root even when it stopped cleanly."""
     prefix = str(path.resolve()) + "/"
     mounts = [line.split()[1] for line in Path("/proc/mounts").read_text().splitlines()]
     for mount in sorted((m for m in mounts if m.startswith(prefix)), reverse=True):

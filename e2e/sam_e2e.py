@@ -82,6 +82,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 results.append((title, outcome, time.monotonic() - step_started))
     finally:
         shutil.rmtree(state, ignore_errors=True)
+    left = [line.split()[1] for line in Path("/proc/mounts").read_text().splitlines()
+            if line.split()[1].startswith(str(state))]
+    results.append(("nothing left behind (mounts, state directory)",
+                    "FAIL" if left or state.exists() else "PASS", 0.0))
+    if left:
+        say(f"left mounted: {', '.join(left)}")
     kind = "no" if bases is None else "STAND-IN" if bases.stand_in else "real"
     say(f"\n=== summary ({kind} base image) ===")
     for title, outcome, seconds in results:
