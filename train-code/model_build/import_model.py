@@ -21,9 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from artifact_contract import CONVERTED, IMPORTED
-from model_build.checkout import DEFAULT_MODEL_DIR, DEFAULT_MODEL_DIR_SHOWN
+from model_build.checkout import add_output_arguments
 from model_build.import_limits import MAX_PARITY_CELLS, Limits, add_limit_arguments, limits_from
-from model_build.layouts import LAYOUTS
 from model_build.objectives import BINARY, MULTI_TARGET, MULTICLASS, QUANTILE
 
 # XGBoost, numpy and TL2cgen take seconds to import: the functions below import them once the
@@ -129,10 +128,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--threshold", type=float,
                         help="binary:logistic only: probability of class 1 at or above which a "
                              "row gets class 1 (default 0.5)")
-    parser.add_argument("--layout", choices=LAYOUTS,
-                        help="compiled layout (default: the faster of both, measured here)")
-    parser.add_argument("--output-dir", type=Path, default=DEFAULT_MODEL_DIR,
-                        help=f"where to write the artifacts (default: {DEFAULT_MODEL_DIR_SHOWN})")
+    add_output_arguments(parser)
     add_limit_arguments(parser)
     return parser.parse_args(argv)
 

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from artifact_contract import TRAINED_DEMO
-from model_build.checkout import DEFAULT_MODEL_DIR, DEFAULT_MODEL_DIR_SHOWN
-from model_build.layouts import LAYOUTS
+from model_build.checkout import add_output_arguments
 
 # XGBoost, scikit-learn and TL2cgen take seconds to import: main() imports them once the
 # arguments are read, so --help and a bad option answer at once.
@@ -45,10 +43,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--threshold", type=float, default=0.5,
                         help="probability of 'benign' at or above which a row is labelled benign "
                              "(default: 0.5)")
-    parser.add_argument("--layout", choices=LAYOUTS,
-                        help="compiled layout (default: the faster of both, measured here)")
-    parser.add_argument("--output-dir", type=Path, default=DEFAULT_MODEL_DIR,
-                        help=f"where to write the artifacts (default: {DEFAULT_MODEL_DIR_SHOWN})")
+    add_output_arguments(parser)
     args = parser.parse_args(argv)
     if args.rounds < 1 or args.max_depth < 1 or not 0 < args.eta <= 1:
         parser.error("--rounds and --max-depth must be >= 1 and --eta in (0, 1]")
